@@ -1,0 +1,67 @@
+/*
+ * What a store backend provides, and what the dispatcher (store.c) keeps around it.
+ *
+ * Only store.c and the backends include this header. A backend fills one struct
+ * tolk_store_ops and gets a line in the registry in store.c; nothing outside the store module
+ * changes. The dispatcher has already checked every argument against store.h's contract
+ * (handles and pointers non-NULL, strings NUL-terminated within their limits, event kinds
+ * valid) before an operation is called, so a backend only deals with its database.
+ *
+ * A backend's state is its own: the dispatcher passes it back untouched and never looks inside.
+ * Every operation returns TOLK_STORE_OK or a negative tolk_store_status and, on failure, leaves
+ * a one-line message (no stored values) for errmsg() to return until the next failure.
+ */
+#ifndef TOLK_STORE_BACKEND_H
+#define TOLK_STORE_BACKEND_H
+
+#include "store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest backend path or URL the dispatcher accepts, counting the NUL. */
+#define TOLK_STORE_LOCATION_MAX 4096
+/* Meta keys follow TOLK_STORE_REF_MAX; values may be longer, up to this (counting the NUL). */
+#define TOLK_STORE_META_VALUE_MAX 4096
+
+struct tolk_store_ops {
+    /*
+     * Opens or creates the database named by TARGET (the location with the scheme prefix
+     * removed) and migrates it to the latest schema. On success *state is the backend's own
+     * allocation, released by close(). On failure *state is NULL, nothing was left open, and
+     * err holds one line (err may be NULL when errlen is 0).
+     */
+    int (*open)(const char *target, void **state, char *err, size_t errlen);
+    /* Makes committed data durable, releases everything. Never called with NULL. */
+    void (*close)(void *state);
+    const char *(*errmsg)(const void *state);
+    int (*was_created)(const void *state);
+    int (*schema_version)(void *state, int *version);
+    int (*flush)(void *state);
+    int (*meta_get)(void *state, const char *key, char *value, size_t valuelen);
+    int (*meta_set)(void *state, const char *key, const char *value);
+    int (*session_event_add)(void *state, const struct tolk_session_event *ev);
+    int (*session_event_count)(void *state, uint64_t *count);
+    int (*session_events_purge)(void *state, int64_t before, uint64_t *purged);
+};
+
+/* One registry line: locations written "SCHEME:rest" go to OPS with "rest" as the target. */
+struct tolk_store_backend {
+    const char *scheme;
+    const struct tolk_store_ops *ops;
+};
+
+/*
+ * The handle callers hold. Failures found by the dispatcher itself (bad arguments) are kept in
+ * err; own_err says whether the last failure was one of those or the backend's.
+ */
+struct tolk_store {
+    const struct tolk_store_ops *ops;
+    void *state;
+    int own_err;
+    char err[TOLK_STORE_ERR_MAX];
+};
+
+extern const struct tolk_store_ops tolk_store_sqlite_ops;
+
+#endif
