@@ -1,0 +1,270 @@
+/*
+ * Context and vhost set-up, signals, retention purges and graceful shutdown.
+ *
+ * Event loop: by default tolkd owns a libev loop and hands it to lws as a "foreign" loop, so
+ * that tolkd decides when the loop ends; `event_loop = poll` uses lws' own poll() loop.
+ *
+ * Shutdown: SIGTERM or SIGINT reaches the service thread (a libev signal watcher; for the poll
+ * loop a flag and lws_cancel_service, whose EVENT_WAIT_CANCELLED arrives in http.c). Every
+ * WebSocket is asked to close with 1001; when the last one has closed (or after a deadline)
+ * the store is flushed and the loop ends; the context is destroyed after the loop returns,
+ * outside every callback.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <ev.h>
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "proto.h"
+#include "transport.h"
+
+#define STOP_DEADLINE_US (3 * LWS_US_PER_SEC)
+#define PURGE_EVERY_US   ((lws_usec_t)24 * 3600 * LWS_US_PER_SEC)
+
+static volatile sig_atomic_t stop_requested;
+static struct lws_context *volatile running_ctx;
+static struct ev_loop *ev_loop_owned; /* NULL with the poll loop */
+
+/* TLS 1.2 with forward-secret AEAD suites only (Mozilla "intermediate"); TLS 1.3 preferred. */
+static const char tls12_ciphers[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+static const char tls13_ciphers[] =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+/* WebSocket keep-alive: ping after 20 s of silence, hang up after 60 s without a valid reply. */
+static const lws_retry_bo_t idle_policy = {
+    .secs_since_valid_ping = 20,
+    .secs_since_valid_hangup = 60,
+};
+
+uint64_t tolkd_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void tolkd_server_request_stop(void)
+{
+    stop_requested = 1;
+    struct lws_context *ctx = running_ctx;
+    if (ctx)
+        lws_cancel_service(ctx);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    tolkd_server_request_stop();
+}
+
+static void on_ev_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    stop_requested = 1;
+    tolkd_shutdown_step(w->data);
+}
+
+static void finish(struct tolkd *d)
+{
+    if (d->done)
+        return;
+    d->done = true;
+    if (tolk_store_flush(d->store) != TOLK_STORE_OK)
+        TLOG_ERROR("store_flush_failed", "reason=\"%s\"", tolk_store_errmsg(d->store));
+    TLOG_INFO("stopped", "uptime_s=%llu",
+              (unsigned long long)((tolkd_now_us() - d->started_us) / 1000000u));
+    lws_sul_cancel(&d->sul_stop_deadline);
+    lws_sul_cancel(&d->sul_purge);
+    if (ev_loop_owned)
+        ev_break(ev_loop_owned, EVBREAK_ALL);
+}
+
+static void stop_deadline_cb(lws_sorted_usec_list_t *sul)
+{
+    struct tolkd *d = lws_container_of(sul, struct tolkd, sul_stop_deadline);
+    TLOG_WARN("stop_deadline", "websockets_open=%llu", (unsigned long long)d->metrics.ws_open);
+    finish(d);
+}
+
+void tolkd_shutdown_step(struct tolkd *d)
+{
+    if (!stop_requested || d->done)
+        return;
+    if (!d->stopping) {
+        d->stopping = true;
+        TLOG_INFO("stopping", "websockets_open=%llu", (unsigned long long)d->metrics.ws_open);
+        tolkd_ws_close_all(d);
+        lws_sul_schedule(d->ctx, 0, &d->sul_stop_deadline, stop_deadline_cb, STOP_DEADLINE_US);
+    }
+    if (d->metrics.ws_open == 0)
+        finish(d);
+}
+
+/* Deletes session metadata older than retention_days, now and once a day. */
+static void purge_cb(lws_sorted_usec_list_t *sul)
+{
+    struct tolkd *d = lws_container_of(sul, struct tolkd, sul_purge);
+    int64_t cutoff = (int64_t)time(NULL) - (int64_t)d->cfg.retention_days * 86400;
+    uint64_t purged = 0;
+    if (tolk_store_session_events_purge(d->store, cutoff, &purged) == TOLK_STORE_OK)
+        TLOG_INFO("retention_purge", "purged=%llu retention_days=%u", (unsigned long long)purged,
+                  d->cfg.retention_days);
+    else
+        TLOG_ERROR("retention_purge_failed", "reason=\"%s\"", tolk_store_errmsg(d->store));
+    lws_sul_schedule(d->ctx, 0, &d->sul_purge, purge_cb, PURGE_EVERY_US);
+}
+
+static int tls_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                        size_t len)
+{
+    if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS && user) {
+        SSL_CTX *ssl = user;
+        SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
+        SSL_CTX_set_options(ssl, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                     SSL_OP_CIPHER_SERVER_PREFERENCE);
+        return 0;
+    }
+    return tolkd_http_callback(wsi, reason, user, in, len);
+}
+
+static void fill_vhost(struct lws_context_creation_info *info, const struct tolk_config *cfg,
+                       const struct lws_protocols *protocols)
+{
+    info->port = cfg->listen_port;
+    info->iface = cfg->listen_host;
+    info->protocols = protocols;
+    info->ssl_cert_filepath = cfg->tls_certificate;
+    info->ssl_private_key_filepath = cfg->tls_private_key;
+    info->ssl_cipher_list = tls12_ciphers;
+    info->tls1_3_plus_cipher_list = tls13_ciphers;
+    info->ssl_options_set = (long)(SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
+    info->alpn = "http/1.1"; /* WebSockets over HTTP/1.1 only: no h2 framing per media frame */
+    info->retry_and_idle_policy = &idle_policy;
+    info->timeout_secs = 10; /* a client that is slow to send its headers is dropped */
+    info->server_string = "tolkd";
+    info->vhost_name = "tolk";
+}
+
+static struct lws_context *create_context(struct tolkd *d, const struct lws_protocols *protocols,
+                                          struct ev_loop *loop)
+{
+    void *foreign_loops[1] = {loop};
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    fill_vhost(&info, &d->cfg, protocols);
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+                   LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    if (loop) {
+        info.options |= LWS_SERVER_OPTION_LIBEV;
+        info.foreign_loops = foreign_loops;
+    }
+    if (strchr(d->cfg.listen_host, ':') == NULL)
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.user = d;
+    info.fd_limit_per_thread = d->cfg.max_connections + 64;
+    return lws_create_context(&info);
+}
+
+static void announce(struct tolkd *d)
+{
+    int port = lws_get_vhost_listen_port(lws_get_vhost_by_name(d->ctx, "tolk"));
+    bool v6 = strchr(d->cfg.listen_host, ':') != NULL;
+    printf(v6 ? "listening on [%s]:%d\n" : "listening on %s:%d\n", d->cfg.listen_host, port);
+    fflush(stdout);
+    TLOG_INFO("listening", "port=%d loop=%s", port,
+              d->cfg.event_loop == TOLK_LOOP_LIBEV ? "libev" : "poll");
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* Runs the libev loop until finish() breaks it, then lets lws complete its teardown on it. */
+static void run_libev(struct tolkd *d, struct ev_loop *loop, ev_signal *sigs)
+{
+    ev_run(loop, 0);
+    ev_signal_stop(loop, &sigs[0]);
+    ev_signal_stop(loop, &sigs[1]);
+    running_ctx = NULL;
+    lws_context_destroy(d->ctx);
+    ev_run(loop, 0);
+}
+
+static void run_poll(struct tolkd *d)
+{
+    if (stop_requested)
+        lws_cancel_service(d->ctx);
+    while (!d->done)
+        if (lws_service(d->ctx, 0) < 0)
+            break;
+    running_ctx = NULL;
+    lws_context_destroy(d->ctx);
+}
+
+int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store, char *err,
+                     size_t errlen)
+{
+    static struct tolkd d; /* static: reachable by the signal path, outlives every callback */
+    memset(&d, 0, sizeof d);
+    d.cfg = *cfg;
+    d.store = store;
+    d.started_us = tolkd_now_us();
+    const struct lws_protocols protocols[] = {
+        {"http", tls_callback, tolkd_http_pss_size(), 0, 0, NULL, 0},
+        {TOLK_PROTO_SUBPROTOCOL, tolkd_ws_callback, tolkd_ws_pss_size(), 4096, 0, NULL, 0},
+        {NULL, NULL, 0, 0, 0, NULL, 0},
+    };
+    signal(SIGPIPE, SIG_IGN);
+    struct ev_loop *loop = NULL;
+    ev_signal sigs[2];
+    if (cfg->event_loop == TOLK_LOOP_LIBEV) {
+        if (!(loop = ev_loop_new(EVFLAG_AUTO))) {
+            snprintf(err, errlen, "cannot create the libev event loop");
+            return -1;
+        }
+        ev_signal_init(&sigs[0], on_ev_signal, SIGTERM);
+        ev_signal_init(&sigs[1], on_ev_signal, SIGINT);
+        sigs[0].data = sigs[1].data = &d;
+        ev_signal_start(loop, &sigs[0]);
+        ev_signal_start(loop, &sigs[1]);
+    } else {
+        install_signals();
+    }
+    d.ctx = create_context(&d, protocols, loop);
+    if (!d.ctx) {
+        snprintf(err, errlen,
+                 "cannot listen on %s:%u with the TLS certificate and key given "
+                 "(see the lws lines above)",
+                 cfg->listen_host, (unsigned)cfg->listen_port);
+        if (loop)
+            ev_loop_destroy(loop);
+        return -1;
+    }
+    running_ctx = d.ctx;
+    ev_loop_owned = loop;
+    announce(&d);
+    purge_cb(&d.sul_purge);
+    if (loop)
+        run_libev(&d, loop, sigs);
+    else
+        run_poll(&d);
+    if (loop)
+        ev_loop_destroy(loop);
+    ev_loop_owned = NULL;
+    return 0;
+}
