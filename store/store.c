@@ -346,3 +346,51 @@ int tolk_store_session_events_purge(struct tolk_store *st, int64_t before, uint6
         return fail(st, TOLK_STORE_EINVAL, "session_events_purge: no place for the result");
     return forward(st, st->ops->session_events_purge(st->state, before, purged));
 }
+
+static const char *const roles[] = {"client", "clinician", "interpreter", "support"};
+
+static int check_role(struct tolk_store *st, const char *op, const char *role, size_t cap)
+{
+    if (text_problem(role, cap, 1) == NULL)
+        for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+            if (strcmp(role, roles[i]) == 0)
+                return TOLK_STORE_OK;
+    return fail(st, TOLK_STORE_EINVAL, "%s: role must be client, clinician, interpreter or support",
+                op);
+}
+
+int tolk_store_appointment_create(struct tolk_store *st, struct tolk_appointment *a,
+                                  const struct tolk_join_token *tokens, size_t n)
+{
+    static const char op[] = "appointment_create";
+    const char *problem;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (a == NULL || (n > 0 && tokens == NULL))
+        return fail(st, TOLK_STORE_EINVAL, "%s: no appointment or tokens given", op);
+    if ((problem = text_problem(a->ref, sizeof(a->ref), 1)) != NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: ref %s", op, problem);
+    if (a->ends_at <= a->starts_at)
+        return fail(st, TOLK_STORE_EINVAL, "%s: the end must be after the start", op);
+    if (a->status != TOLK_APPOINTMENT_BOOKED && a->status != TOLK_APPOINTMENT_CANCELLED)
+        return fail(st, TOLK_STORE_EINVAL, "%s: status must be booked or cancelled", op);
+    for (size_t i = 0; i < n; i++) {
+        int rc = check_role(st, op, tokens[i].role, sizeof(tokens[i].role));
+        if (rc != TOLK_STORE_OK)
+            return rc;
+        if (tokens[i].valid_until <= tokens[i].valid_from)
+            return fail(st, TOLK_STORE_EINVAL, "%s: a token's window ends before it starts", op);
+    }
+    return forward(st, st->ops->appointment_create(st->state, a, tokens, n));
+}
+
+int tolk_store_token_find(struct tolk_store *st, const uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES],
+                          struct tolk_token_grant *out)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (hash == NULL || out == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "token_find: no hash or no place for the result");
+    return forward(st, st->ops->token_find(st->state, hash, out));
+}

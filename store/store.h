@@ -97,4 +97,48 @@ int tolk_store_session_event_count(struct tolk_store *st, uint64_t *count);
 /* Deletes every session event that happened before BEFORE (Unix seconds), in one transaction. */
 int tolk_store_session_events_purge(struct tolk_store *st, int64_t before, uint64_t *purged);
 
+/*
+ * Appointments and their join tokens. A token is a random 256-bit secret handed to one
+ * participant; the store keeps only its hash, so a copy of the database cannot be used to join.
+ */
+#define TOLK_STORE_TOKEN_HASH_BYTES 32
+
+enum tolk_appointment_status {
+    TOLK_APPOINTMENT_BOOKED = 1,
+    TOLK_APPOINTMENT_CANCELLED = 2,
+};
+
+struct tolk_appointment {
+    int64_t id;                   /* set by tolk_store_appointment_create */
+    char ref[TOLK_STORE_REF_MAX]; /* the public session id (opaque text, unique) */
+    int64_t starts_at, ends_at;   /* Unix seconds, UTC; ends_at > starts_at */
+    enum tolk_appointment_status status;
+};
+
+struct tolk_join_token {
+    uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES];
+    char role[TOLK_STORE_REF_MAX];   /* "client", "clinician", "interpreter", "support" */
+    int64_t valid_from, valid_until; /* Unix seconds; valid_until > valid_from */
+};
+
+/*
+ * Creates appointment *A (its id is filled in) together with its N tokens, in one transaction:
+ * either all of them are stored or none. A token hash or ref that already exists is
+ * TOLK_STORE_ECONSTRAINT.
+ */
+int tolk_store_appointment_create(struct tolk_store *st, struct tolk_appointment *a,
+                                  const struct tolk_join_token *tokens, size_t n);
+
+/* What a token grants: its appointment, role, window, and whether it was revoked. */
+struct tolk_token_grant {
+    struct tolk_appointment appointment;
+    char role[TOLK_STORE_REF_MAX];
+    int64_t valid_from, valid_until;
+    int revoked;
+};
+
+/* Looks a token up by its hash. TOLK_STORE_ENOTFOUND if no token has that hash. */
+int tolk_store_token_find(struct tolk_store *st, const uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES],
+                          struct tolk_token_grant *out);
+
 #endif

@@ -43,6 +43,9 @@ struct tolk_store_ops {
     int (*session_event_add)(void *state, const struct tolk_session_event *ev);
     int (*session_event_count)(void *state, uint64_t *count);
     int (*session_events_purge)(void *state, int64_t before, uint64_t *purged);
+    int (*appointment_create)(void *state, struct tolk_appointment *a,
+                              const struct tolk_join_token *tokens, size_t n);
+    int (*token_find)(void *state, const uint8_t *hash, struct tolk_token_grant *out);
 };
 
 /* One registry line: locations written "SCHEME:rest" go to OPS with "rest" as the target. */

@@ -1,10 +1,11 @@
 /*
  * The SQLite backend: one file, one connection, used by one thread at a time.
  *
- * This is the only file that includes sqlite3.h. Everything it runs is either fixed SQL below
- * or a statement prepared once at open with values bound by length, so no stored value is ever
- * part of SQL text, and no stored value is ever part of an error message: messages carry the
- * operation, the path and SQLite's own description of the failure, nothing else.
+ * This file and store_sqlite_appointments.c are the only ones that include sqlite3.h. Everything it
+ * runs is either fixed SQL below or a statement prepared once at open with values bound by length,
+ * so no stored value is ever part of SQL text, and no stored value is ever part of an error
+ * message: messages carry the operation, the path and SQLite's own description of the failure,
+ * nothing else.
  *
  * Opening never changes a file it is going to refuse. Everything that writes (WAL journaling,
  * migrations) happens only after the file has been shown to be a SQLite database, to pass a
@@ -23,6 +24,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "store_sqlite_internal.h"
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -44,23 +47,25 @@ static const char *const migrations[] = {
     " kind TEXT NOT NULL CHECK (kind IN ('join', 'leave')),"
     " at INTEGER NOT NULL);"
     "CREATE INDEX session_events_at ON session_events (at);",
+    /* 3: appointments and the hashes of their join tokens (never the tokens themselves). */
+    "CREATE TABLE appointments ("
+    " id INTEGER PRIMARY KEY,"
+    " ref TEXT NOT NULL UNIQUE,"
+    " starts_at INTEGER NOT NULL,"
+    " ends_at INTEGER NOT NULL CHECK (ends_at > starts_at),"
+    " status TEXT NOT NULL CHECK (status IN ('booked', 'cancelled')),"
+    " created_at INTEGER NOT NULL DEFAULT (strftime('%s', 'now')));"
+    "CREATE TABLE join_tokens ("
+    " token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),"
+    " appointment_id INTEGER NOT NULL REFERENCES appointments (id) ON DELETE CASCADE,"
+    " role TEXT NOT NULL CHECK (role IN ('client', 'clinician', 'interpreter', 'support')),"
+    " valid_from INTEGER NOT NULL,"
+    " valid_until INTEGER NOT NULL CHECK (valid_until > valid_from),"
+    " revoked INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX join_tokens_appointment ON join_tokens (appointment_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
-
-enum stmt_id {
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
-    ST_VERSION,
-    ST_CHECKPOINT,
-    ST_META_GET,
-    ST_META_SET,
-    ST_EVENT_ADD,
-    ST_EVENT_COUNT,
-    ST_EVENT_PURGE,
-    ST_COUNT
-};
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -75,16 +80,14 @@ static const char *const stmt_sql[ST_COUNT] = {
                      " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_EVENT_COUNT] = "SELECT count(*) FROM session_events",
     [ST_EVENT_PURGE] = "DELETE FROM session_events WHERE at < ?1",
-};
-
-struct sq {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[ST_COUNT];
-    int created;        /* the file did not exist before this open */
-    int ready;          /* fully opened and migrated: close may write (checkpoint) */
-    long found_version; /* user_version as found at open, before migrations */
-    char name[TOLK_STORE_LOCATION_MAX + 2]; /* the file name handed to SQLite */
-    char err[TOLK_STORE_ERR_MAX];
+    [ST_APPOINTMENT_ADD] = "INSERT INTO appointments (ref, starts_at, ends_at, status)"
+                           " VALUES (?1, ?2, ?3, ?4)",
+    [ST_TOKEN_ADD] = "INSERT INTO join_tokens (token_hash, appointment_id, role, valid_from,"
+                     " valid_until) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_TOKEN_FIND] = "SELECT a.id, a.ref, a.starts_at, a.ends_at, a.status, t.role,"
+                      " t.valid_from, t.valid_until, t.revoked"
+                      " FROM join_tokens t JOIN appointments a ON a.id = t.appointment_id"
+                      " WHERE t.token_hash = ?1",
 };
 
 int tolk_store_latest_schema_version(void)
@@ -96,8 +99,7 @@ int tolk_store_latest_schema_version(void)
  * Records a failure on the backend and returns STATUS. Control characters become spaces so the
  * message stays one line whatever SQLite or the file system said.
  */
-__attribute__((format(printf, 3, 4))) static int sq_fail(struct sq *s, int status, const char *fmt,
-                                                         ...)
+__attribute__((format(printf, 3, 4))) int sq_fail(struct sq *s, int status, const char *fmt, ...)
 {
     va_list ap;
 
@@ -140,7 +142,7 @@ static int sq_status(int rc)
  * Records a failed SQLite call. sqlite3_errmsg() describes the failure (table and column names
  * at most, never bound values); it is read before any reset that could replace it.
  */
-static int sq_db_fail(struct sq *s, int rc, const char *op)
+int sq_db_fail(struct sq *s, int rc, const char *op)
 {
     const char *why = s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
 
@@ -483,19 +485,19 @@ static int sq_was_created(const void *state)
 }
 
 /* Puts statement Q back for its next use; called on every path out of an operation. */
-static void sq_done(sqlite3_stmt *q)
+void sq_done(sqlite3_stmt *q)
 {
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
 }
 
-static int bind_text(sqlite3_stmt *q, int i, const char *text)
+int bind_text(sqlite3_stmt *q, int i, const char *text)
 {
     return sqlite3_bind_text64(q, i, text, strlen(text), SQLITE_STATIC, SQLITE_UTF8);
 }
 
 /* Steps statement ID to completion (no rows expected) and readies it for reuse. */
-static int sq_run(struct sq *s, enum stmt_id id, const char *op)
+int sq_run(struct sq *s, enum stmt_id id, const char *op)
 {
     sqlite3_stmt *q = s->stmt[id];
     int rc = sqlite3_step(q);
@@ -506,7 +508,7 @@ static int sq_run(struct sq *s, enum stmt_id id, const char *op)
 }
 
 /* Ends a failed write transaction, if one is still open; its own failure has nowhere to go. */
-static void sq_rollback(struct sq *s)
+void sq_rollback(struct sq *s)
 {
     if (!sqlite3_get_autocommit(s->db)) {
         sqlite3_step(s->stmt[ST_ROLLBACK]);
@@ -688,6 +690,8 @@ const struct tolk_store_ops tolk_store_sqlite_ops = {
     .session_event_add = sq_session_event_add,
     .session_event_count = sq_session_event_count,
     .session_events_purge = sq_session_events_purge,
+    .appointment_create = sq_appointment_create,
+    .token_find = sq_token_find,
 };
 
 int tolk_store_sqlite_create_at_version(const char *path, int version, char *err, size_t errlen)

@@ -211,7 +211,7 @@ static void test_fresh_create(void **state)
     assert_int_equal(tolk_store_was_created(st), 1);
     assert_int_equal(tolk_store_schema_version(st, &version), TOLK_STORE_OK);
     assert_int_equal(version, tolk_store_latest_schema_version());
-    assert_int_equal(tolk_store_latest_schema_version(), 2);
+    assert_int_equal(tolk_store_latest_schema_version(), 3);
     assert_string_equal(tolk_store_errmsg(st), "");
 
     assert_int_equal(tolk_store_meta_get(st, "created_at", buf, sizeof(buf)), TOLK_STORE_OK);
@@ -670,10 +670,99 @@ static void test_null_handles_and_names(void **state)
         assert_non_null(strstr(tolk_store_status_name(s), "TOLK_STORE_"));
 }
 
+static struct tolk_join_token make_token(uint8_t seed, const char *role)
+{
+    struct tolk_join_token t;
+    memset(&t, 0, sizeof(t));
+    memset(t.hash, seed, sizeof(t.hash));
+    snprintf(t.role, sizeof(t.role), "%s", role);
+    t.valid_from = 1000;
+    t.valid_until = 9000;
+    return t;
+}
+
+static void test_appointments_and_tokens(void **state)
+{
+    struct fixture *f = *state;
+    struct tolk_store *st = open_ok(f->path);
+    struct tolk_appointment a = {
+        .starts_at = 2000, .ends_at = 5000, .status = TOLK_APPOINTMENT_BOOKED};
+    snprintf(a.ref, sizeof(a.ref), "0123456789abcdef0123456789abcdef");
+    struct tolk_join_token tokens[3] = {make_token(1, "client"), make_token(2, "clinician"),
+                                        make_token(3, "interpreter")};
+    assert_int_equal(tolk_store_appointment_create(st, &a, tokens, 3), TOLK_STORE_OK);
+    assert_true(a.id > 0);
+
+    struct tolk_token_grant g;
+    assert_int_equal(tolk_store_token_find(st, tokens[2].hash, &g), TOLK_STORE_OK);
+    assert_int_equal(g.appointment.id, a.id);
+    assert_string_equal(g.appointment.ref, a.ref);
+    assert_int_equal(g.appointment.starts_at, 2000);
+    assert_int_equal(g.appointment.ends_at, 5000);
+    assert_int_equal(g.appointment.status, TOLK_APPOINTMENT_BOOKED);
+    assert_string_equal(g.role, "interpreter");
+    assert_int_equal(g.valid_from, 1000);
+    assert_int_equal(g.valid_until, 9000);
+    assert_int_equal(g.revoked, 0);
+
+    uint8_t unknown[TOLK_STORE_TOKEN_HASH_BYTES];
+    memset(unknown, 9, sizeof(unknown));
+    assert_int_equal(tolk_store_token_find(st, unknown, &g), TOLK_STORE_ENOTFOUND);
+    tolk_store_close(st);
+}
+
+static void test_appointment_is_all_or_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct tolk_store *st = open_ok(f->path);
+    struct tolk_appointment a = {.starts_at = 1, .ends_at = 2, .status = TOLK_APPOINTMENT_BOOKED};
+    snprintf(a.ref, sizeof(a.ref), "first");
+    struct tolk_join_token one = make_token(7, "client");
+    assert_int_equal(tolk_store_appointment_create(st, &a, &one, 1), TOLK_STORE_OK);
+
+    /* the second booking's second token collides: neither it nor its appointment may stay */
+    struct tolk_appointment b = a;
+    snprintf(b.ref, sizeof(b.ref), "second");
+    struct tolk_join_token two[2] = {make_token(8, "client"), make_token(7, "clinician")};
+    assert_int_equal(tolk_store_appointment_create(st, &b, two, 2), TOLK_STORE_ECONSTRAINT);
+    assert_one_line(tolk_store_errmsg(st));
+    struct tolk_token_grant g;
+    assert_int_equal(tolk_store_token_find(st, two[0].hash, &g), TOLK_STORE_ENOTFOUND);
+    char count[32];
+    tolk_store_close(st);
+    raw_text(f->path, "SELECT count(*) FROM appointments", count, sizeof(count));
+    assert_string_equal(count, "1");
+}
+
+static void test_appointment_bad_args(void **state)
+{
+    struct fixture *f = *state;
+    struct tolk_store *st = open_ok(f->path);
+    struct tolk_appointment a = {.starts_at = 5, .ends_at = 5, .status = TOLK_APPOINTMENT_BOOKED};
+    snprintf(a.ref, sizeof(a.ref), "r");
+    struct tolk_join_token t = make_token(1, "client");
+    assert_int_equal(tolk_store_appointment_create(st, &a, &t, 1), TOLK_STORE_EINVAL);
+    a.ends_at = 6;
+    a.ref[0] = '\0';
+    assert_int_equal(tolk_store_appointment_create(st, &a, &t, 1), TOLK_STORE_EINVAL);
+    snprintf(a.ref, sizeof(a.ref), "r");
+    snprintf(t.role, sizeof(t.role), "immigration officer");
+    assert_int_equal(tolk_store_appointment_create(st, &a, &t, 1), TOLK_STORE_EINVAL);
+    t = make_token(1, "client");
+    t.valid_until = t.valid_from;
+    assert_int_equal(tolk_store_appointment_create(st, &a, &t, 1), TOLK_STORE_EINVAL);
+    assert_int_equal(tolk_store_appointment_create(st, NULL, &t, 1), TOLK_STORE_EINVAL);
+    assert_int_equal(tolk_store_token_find(st, NULL, NULL), TOLK_STORE_EINVAL);
+    tolk_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fresh_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_appointments_and_tokens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_appointment_is_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_appointment_bad_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
