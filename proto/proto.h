@@ -11,6 +11,7 @@
 #ifndef TOLK_PROTO_H
 #define TOLK_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,12 +31,37 @@ enum tolk_proto_error {
     TOLK_PERR_TOO_LARGE = 1005,           /* message over the size limit */
     TOLK_PERR_HELLO_REQUIRED = 1006,      /* another message before a successful hello */
     TOLK_PERR_DUPLICATE_HELLO = 1007,     /* hello sent twice on one connection */
+    TOLK_PERR_INVALID_TOKEN = 1101,       /* unknown or revoked token */
+    TOLK_PERR_OUTSIDE_WINDOW = 1102,      /* the token is not valid at this time */
+    TOLK_PERR_TOKEN_IN_USE = 1103,        /* a live connection holds this token */
+    TOLK_PERR_ALREADY_JOINED = 1104,      /* this connection has joined already */
+    TOLK_PERR_NOT_JOINED = 1105,          /* the message needs a joined connection */
+    TOLK_PERR_CANCELLED = 1106,           /* the appointment was cancelled */
+    TOLK_PERR_BAD_RECIPIENT = 1107,       /* "to" names nobody present */
+    TOLK_PERR_SESSION_FULL = 1108,        /* the session has TOLK_PROTO_MAX_PARTICIPANTS */
     TOLK_PERR_INTERNAL = 1500,            /* the server failed; try again later */
 };
 
 enum tolk_msg_type {
     TOLK_MSG_HELLO = 1,
+    TOLK_MSG_ERROR,
+    TOLK_MSG_JOIN,
+    TOLK_MSG_JOINED,
+    TOLK_MSG_PARTICIPANT_JOINED,
+    TOLK_MSG_PARTICIPANT_LEFT,
+    TOLK_MSG_KEY,
+    TOLK_MSG_LEAVE,
 };
+
+#define TOLK_PROTO_MAX_PARTICIPANTS 16 /* per session; a participant index is 0..15 */
+#define TOLK_PROTO_TOKEN_BYTES      32 /* join tokens and resume secrets */
+#define TOLK_PROTO_TOKEN_CHARS      43 /* their base64url text, without padding */
+#define TOLK_PROTO_IDENTITY_BYTES   32 /* Ed25519 public key */
+#define TOLK_PROTO_SESSION_BYTES    16 /* session id; sent as 32 hex characters */
+#define TOLK_PROTO_ROLE_MAX         16
+#define TOLK_PROTO_SEALED_MAX       256 /* a sealed media key (crypto_box_seal of 52 bytes) */
+#define TOLK_PROTO_SIG_BYTES        64
+#define TOLK_PROTO_TEXT_MAX         128
 
 /*
  * A client's hello offers versions; the server's reply names the one chosen. Both carry the
@@ -50,10 +76,61 @@ struct tolk_msg_hello {
     char software[TOLK_PROTO_NAME_MAX]; /* e.g. "libtolk/0.1.0"; "" if not sent */
 };
 
+struct tolk_msg_error {
+    int code;
+    char name[32];
+    char message[TOLK_PROTO_TEXT_MAX];
+};
+
+struct tolk_msg_join {
+    uint8_t token[TOLK_PROTO_TOKEN_BYTES];
+    uint8_t identity[TOLK_PROTO_IDENTITY_BYTES];
+    uint8_t resume[TOLK_PROTO_TOKEN_BYTES];
+    bool has_resume;
+};
+
+struct tolk_proto_participant {
+    unsigned index;
+    char role[TOLK_PROTO_ROLE_MAX];
+    uint8_t identity[TOLK_PROTO_IDENTITY_BYTES];
+};
+
+struct tolk_msg_joined {
+    uint8_t session[TOLK_PROTO_SESSION_BYTES];
+    unsigned index;
+    char role[TOLK_PROTO_ROLE_MAX];
+    uint64_t epoch;
+    uint8_t resume[TOLK_PROTO_TOKEN_BYTES];
+    struct tolk_proto_participant participants[TOLK_PROTO_MAX_PARTICIPANTS];
+    size_t nparticipants;
+};
+
+/* participant_joined uses who.role and who.identity; participant_left uses reason. */
+struct tolk_msg_participant {
+    struct tolk_proto_participant who;
+    uint64_t epoch;
+    char reason[16]; /* "left", "dropped", "replaced" */
+};
+
+struct tolk_msg_key {
+    unsigned from; /* set by the server when it relays; absent (0) from a client */
+    bool has_from;
+    unsigned to;
+    uint64_t epoch;
+    uint8_t sealed[TOLK_PROTO_SEALED_MAX];
+    size_t sealed_len;
+    uint8_t sig[TOLK_PROTO_SIG_BYTES];
+};
+
 struct tolk_msg {
     enum tolk_msg_type type;
     union {
         struct tolk_msg_hello hello;
+        struct tolk_msg_error error;
+        struct tolk_msg_join join;
+        struct tolk_msg_joined joined;
+        struct tolk_msg_participant participant;
+        struct tolk_msg_key key;
     } u;
 };
 
@@ -86,6 +163,17 @@ size_t tolk_proto_encode_hello_reply(char *buf, size_t cap, uint32_t version, co
                                      uint32_t keepalive_s);
 size_t tolk_proto_encode_error(char *buf, size_t cap, enum tolk_proto_error code,
                                const char *detail);
+
+size_t tolk_proto_encode_join(char *buf, size_t cap, const struct tolk_msg_join *m);
+size_t tolk_proto_encode_joined(char *buf, size_t cap, const struct tolk_msg_joined *m);
+size_t tolk_proto_encode_participant_joined(char *buf, size_t cap,
+                                            const struct tolk_proto_participant *who,
+                                            uint64_t epoch);
+size_t tolk_proto_encode_participant_left(char *buf, size_t cap, unsigned index, uint64_t epoch,
+                                          const char *reason);
+/* A key message; FROM is included when M->has_from (the server's relay). */
+size_t tolk_proto_encode_key(char *buf, size_t cap, const struct tolk_msg_key *m);
+size_t tolk_proto_encode_leave(char *buf, size_t cap);
 
 /* "bad_json", "unsupported_version", ...; "unknown" for a code not in the table. */
 const char *tolk_proto_error_name(enum tolk_proto_error code);
