@@ -7,15 +7,17 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "datakey.h"
+#include "demo.h"
 #include "log.h"
+#include "secrets.h"
 #include "server.h"
 #include "store.h"
 #include "tlscheck.h"
@@ -23,7 +25,8 @@
 enum { EXIT_USAGE = 2 };
 
 static const char usage[] =
-    "usage: tolkd [--config FILE] [--listen HOST:PORT] [--check-config] [--version] [--help]\n"
+    "usage: tolkd [--config FILE] [--listen HOST:PORT] [--demo-session FILE [--demo-count N]]\n"
+    "             [--check-config] [--version] [--help]\n"
     "\n"
     "Tolk's session broker: schedules appointments and relays end-to-end-encrypted audio\n"
     "over TLS. With no --config, built-in defaults are used (see config/tolkd.conf).\n"
@@ -31,6 +34,9 @@ static const char usage[] =
     "  --config FILE       read settings from FILE (INI)\n"
     "  --listen HOST:PORT  listen here instead (port 0: the kernel picks one; the chosen\n"
     "                      port is printed as \"listening on HOST:PORT\")\n"
+    "  --demo-session FILE book a demo appointment starting now and write its URL, CA and\n"
+    "                      join tokens (client, clinician, interpreter) to FILE (mode 0600)\n"
+    "  --demo-count N      book N demo appointments instead of one (for benchmarks)\n"
     "  --check-config      validate the settings and exit 0, or print the problem and exit 1\n"
     "  --version           print the version and exit\n"
     "  --help              print this help and exit\n";
@@ -38,6 +44,8 @@ static const char usage[] =
 struct options {
     const char *config_path;
     const char *listen;
+    const char *demo_path;
+    unsigned demo_count;
     bool check_only;
 };
 
@@ -47,13 +55,29 @@ static int fail(const char *msg)
     return EXIT_FAILURE;
 }
 
+static int parse_count(const char *text, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-' || text[0] == '+' || v < 1 || v > 10000)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
 /* Returns -1 to continue, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
-        {"check-config", no_argument, NULL, 'k'}, {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"check-config", no_argument, NULL, 'k'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"demo-session", required_argument, NULL, 'd'},
+        {"demo-count", required_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0},
     };
     opterr = 0;
     int ch;
@@ -68,6 +92,18 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'k':
             o->check_only = true;
             break;
+        case 'd':
+            o->demo_path = optarg;
+            break;
+        case 'n':
+            if (parse_count(optarg, &o->demo_count) != 0) {
+                fprintf(stderr,
+                        "tolkd: --demo-count: expected a whole number from 1 to 10000, "
+                        "got \"%.32s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'V':
             printf("tolkd %s\n", TOLK_VERSION);
             return EXIT_SUCCESS;
@@ -79,6 +115,10 @@ static int parse_args(int argc, char **argv, struct options *o)
                     argv[optind - 1]);
             return EXIT_USAGE;
         }
+    }
+    if (o->demo_count && !o->demo_path) {
+        fprintf(stderr, "tolkd: --demo-count needs --demo-session FILE\n");
+        return EXIT_USAGE;
     }
     if (optind < argc) {
         fprintf(stderr, "tolkd: unexpected argument \"%s\"; see --help\n", argv[optind]);
@@ -135,8 +175,40 @@ static int check_tls(const struct tolk_config *cfg)
     return EXIT_SUCCESS;
 }
 
-static int run(const struct tolk_config *cfg)
+struct demo_hook {
+    struct tolkd_demo *demo;
+    const struct options *o;
+    const struct tolk_config *cfg;
+};
+
+/* The certificate a client must trust: the dev CA beside the certificate, if there is one. */
+static void client_ca(const char *cert, char *out, size_t cap)
 {
+    char copy[TOLK_CONFIG_PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", cert);
+    snprintf(out, cap, "%s/ca.pem", dirname(copy));
+    if (access(out, R_OK) != 0)
+        snprintf(out, cap, "%s", cert);
+}
+
+static void write_demo(void *arg, int port)
+{
+    struct demo_hook *h = arg;
+    char ca[TOLK_CONFIG_PATH_MAX + 8], err[TOLK_CONFIG_PATH_MAX + 128];
+    client_ca(h->cfg->tls_certificate, ca, sizeof ca);
+    if (tolkd_demo_write(h->demo, h->o->demo_path, h->cfg->listen_host, port, ca, err,
+                         sizeof err) != 0) {
+        TLOG_ERROR("demo_session_failed", "reason=\"%s\"", err);
+        return;
+    }
+    printf("demo session: %s\n", h->o->demo_path);
+    fflush(stdout);
+}
+
+static int run(const struct tolk_config *cfg, const struct options *o)
+{
+    struct demo_hook demo = {NULL, o, cfg};
+    struct tolkd_run_hooks hooks = {NULL, &demo, getenv("TOLKD_RELAY_TAP")};
     char err[512];
     struct tolk_store *store = NULL;
     unsigned char *datakey = NULL;
@@ -153,12 +225,24 @@ static int run(const struct tolk_config *cfg)
     int version = 0;
     tolk_store_schema_version(store, &version);
     TLOG_INFO("store_open", "schema_version=%d created=%d", version, tolk_store_was_created(store));
-    if (tolkd_server_run(cfg, store, err, sizeof err) != 0) {
+    if (o->demo_path) {
+        if (tolkd_demo_create(store, o->demo_count ? o->demo_count : 1, &demo.demo, err,
+                              sizeof err) != 0) {
+            fail(err);
+            goto out;
+        }
+        hooks.on_listening = write_demo;
+    }
+#ifndef TOLKD_RELAY_TAP
+    hooks.tap_path = NULL; /* only test builds have the tap */
+#endif
+    if (tolkd_server_run(cfg, store, &hooks, err, sizeof err) != 0) {
         fail(err);
         goto out;
     }
     rc = EXIT_SUCCESS;
 out:
+    tolkd_demo_free(demo.demo);
     tolkd_datakey_free(datakey);
     tolk_store_close(store);
     return rc;
@@ -180,10 +264,10 @@ int main(int argc, char **argv)
     umask(077); /* the database, its WAL and the data key are for tolkd's user alone */
     tlog_set_level(cfg.log_level);
     tlog_capture_lws();
-    if (sodium_init() < 0)
+    if (tolkd_secrets_init() != 0)
         return fail("libsodium failed to initialise");
     if (check_tls(&cfg) != EXIT_SUCCESS)
         return EXIT_FAILURE;
     TLOG_INFO("starting", "version=%s", TOLK_VERSION);
-    return run(&cfg);
+    return run(&cfg, &o);
 }

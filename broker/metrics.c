@@ -34,6 +34,20 @@ static const struct metric_row rows[] = {
         "Queued messages dropped because a receiver fell behind."),
     ROW(protocol_errors, "tolk_protocol_errors_total", "counter",
         "Control messages answered with an error."),
+    ROW(sessions_open, "tolk_sessions_open", "gauge", "Sessions with somebody connected."),
+    ROW(participants, "tolk_participants", "gauge", "Joined participants."),
+    ROW(joins_refused, "tolk_joins_refused_total", "counter",
+        "Joins refused (token, time window, in use, full)."),
+    ROW(media_in, "tolk_media_frames_in_total", "counter", "Media frames received."),
+    ROW(media_out, "tolk_media_frames_out_total", "counter", "Media frames queued to receivers."),
+    ROW(drops_malformed, "tolk_dropped_malformed_total", "counter",
+        "Media frames dropped for a bad SFrame header."),
+    ROW(drops_forged, "tolk_dropped_forged_sender_total", "counter",
+        "Media frames dropped because the sender index was not the connection's."),
+    ROW(drops_stale_epoch, "tolk_dropped_stale_epoch_total", "counter",
+        "Media frames dropped for an epoch too old or not begun."),
+    ROW(drops_too_old, "tolk_dropped_too_old_total", "counter",
+        "Media frames dropped because they waited too long in a receiver's queue."),
 };
 
 static int append(size_t cap, size_t *used, int n)

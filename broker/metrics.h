@@ -24,6 +24,15 @@ struct tolk_metrics {
     uint64_t drops_not_joined;     /* binary frames from connections that have not joined */
     uint64_t drops_queue_full;     /* queued messages dropped because a receiver fell behind */
     uint64_t protocol_errors;      /* control messages answered with an error */
+    uint64_t sessions_open;        /* gauge: sessions with somebody connected */
+    uint64_t participants;         /* gauge: joined participants */
+    uint64_t joins_refused;        /* joins refused (token, window, in use, full) */
+    uint64_t media_in;             /* media frames received */
+    uint64_t media_out;            /* media frames queued to receivers */
+    uint64_t drops_malformed;      /* media frames with a bad SFrame header */
+    uint64_t drops_forged;         /* media frames whose sender index is not the connection's */
+    uint64_t drops_stale_epoch;    /* media frames of an epoch that is too old or not yet begun */
+    uint64_t drops_too_old;        /* media frames that waited too long in a receiver's queue */
 };
 
 /*

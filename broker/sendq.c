@@ -14,6 +14,7 @@ struct tolk_buf *tolk_buf_new(size_t headroom, const void *payload, size_t len, 
     b->refs = 1;
     b->len = (uint32_t)len;
     b->binary = binary;
+    b->stamp_us = 0;
     b->data = b->mem + headroom;
     if (len > 0)
         memcpy(b->data, payload, len);

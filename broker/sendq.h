@@ -20,10 +20,11 @@
 
 struct tolk_buf {
     uint32_t refs;
-    uint32_t len;  /* payload bytes at data */
-    bool binary;   /* media (droppable) or control (text) */
-    uint8_t *data; /* payload; `headroom` writable bytes precede it */
-    uint8_t mem[]; /* headroom + payload */
+    uint32_t len;      /* payload bytes at data */
+    bool binary;       /* media (droppable) or control (text) */
+    uint64_t stamp_us; /* when it arrived (monotonic), for dropping audio too old to play */
+    uint8_t *data;     /* payload; `headroom` writable bytes precede it */
+    uint8_t mem[];     /* headroom + payload */
 };
 
 /* A new buffer holding a copy of LEN bytes, with one reference. NULL if out of memory. */

@@ -174,7 +174,7 @@ static struct lws_context *create_context(struct tolkd *d, const struct lws_prot
     return lws_create_context(&info);
 }
 
-static void announce(struct tolkd *d)
+static int announce(struct tolkd *d)
 {
     int port = lws_get_vhost_listen_port(lws_get_vhost_by_name(d->ctx, "tolk"));
     bool v6 = strchr(d->cfg.listen_host, ':') != NULL;
@@ -182,6 +182,7 @@ static void announce(struct tolkd *d)
     fflush(stdout);
     TLOG_INFO("listening", "port=%d loop=%s", port,
               d->cfg.event_loop == TOLK_LOOP_LIBEV ? "libev" : "poll");
+    return port;
 }
 
 static void install_signals(void)
@@ -216,14 +217,16 @@ static void run_poll(struct tolkd *d)
     lws_context_destroy(d->ctx);
 }
 
-int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store, char *err,
-                     size_t errlen)
+int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
+                     const struct tolkd_run_hooks *hooks, char *err, size_t errlen)
 {
     static struct tolkd d; /* static: reachable by the signal path, outlives every callback */
     memset(&d, 0, sizeof d);
     d.cfg = *cfg;
     d.store = store;
     d.started_us = tolkd_now_us();
+    d.relay.store = store;
+    d.relay.metrics = &d.metrics;
     const struct lws_protocols protocols[] = {
         {"http", tls_callback, tolkd_http_pss_size(), 0, 0, NULL, 0},
         {TOLK_PROTO_SUBPROTOCOL, tolkd_ws_callback, tolkd_ws_pss_size(), 4096, 0, NULL, 0},
@@ -257,7 +260,11 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store, ch
     }
     running_ctx = d.ctx;
     ev_loop_owned = loop;
-    announce(&d);
+    int port = announce(&d);
+    if (hooks->on_listening)
+        hooks->on_listening(hooks->arg, port);
+    if (hooks->tap_path && !(d.relay.tap = fopen(hooks->tap_path, "ab")))
+        TLOG_ERROR("relay_tap_failed", "path=%s", hooks->tap_path);
     purge_cb(&d.sul_purge);
     if (loop)
         run_libev(&d, loop, sigs);
@@ -266,5 +273,8 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store, ch
     if (loop)
         ev_loop_destroy(loop);
     ev_loop_owned = NULL;
+    tolkd_relay_clear(&d.relay);
+    if (d.relay.tap)
+        fclose(d.relay.tap);
     return 0;
 }

@@ -16,8 +16,16 @@
  * flushes the store and returns 0. STORE stays owned by the caller. If the server cannot start
  * (address in use, TLS material refused) returns -1 with one line in err.
  */
-int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store, char *err,
-                     size_t errlen);
+struct tolkd_run_hooks {
+    /* Called once the socket is bound, with the port (after the "listening on" line). */
+    void (*on_listening)(void *arg, int port);
+    void *arg;
+    /* Test builds only: append every relayed media frame to this file (the relay tap). */
+    const char *tap_path;
+};
+
+int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
+                     const struct tolkd_run_hooks *hooks, char *err, size_t errlen);
 
 /* Asks a running server to shut down gracefully. Async-signal-safe. */
 void tolkd_server_request_stop(void);

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "metrics.h"
+#include "relay.h"
 #include "sendq.h"
 #include "store.h"
 
@@ -21,6 +22,7 @@ struct tolkd {
     struct tolk_config cfg;
     struct tolk_store *store;
     struct tolk_metrics metrics;
+    struct tolkd_relay relay;
     struct lws_context *ctx;
     uint64_t started_us;   /* monotonic */
     struct ws_conn *conns; /* every open WebSocket, for shutdown */

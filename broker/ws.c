@@ -11,9 +11,11 @@
 
 #include "log.h"
 #include "proto.h"
+#include "relay.h"
 #include "transport.h"
 
-#define KEEPALIVE_S 20 /* below the 30 s after which proxies drop idle connections */
+#define KEEPALIVE_S      20     /* below the 30 s after which proxies drop idle connections */
+#define MEDIA_MAX_AGE_US 400000 /* audio older than this is useless to a live conversation */
 
 struct ws_conn {
     struct lws *wsi;
@@ -29,6 +31,7 @@ struct ws_conn {
     enum lws_close_status close_status;
     const char *close_reason;
     uint32_t version;
+    struct tolkd_peer peer; /* the relay's view of this connection */
 };
 
 size_t tolkd_ws_pss_size(void)
@@ -113,11 +116,10 @@ static void on_text(struct tolkd *d, struct ws_conn *c, const char *text, size_t
         send_error(d, c, TOLK_PERR_HELLO_REQUIRED, "send hello first");
         return;
     }
-    switch (msg.type) {
-    case TOLK_MSG_HELLO:
+    if (msg.type == TOLK_MSG_HELLO)
         on_hello(d, c, &msg.u.hello);
-        break;
-    }
+    else
+        tolkd_relay_message(&d->relay, &c->peer, &msg);
 }
 
 static void on_message(struct tolkd *d, struct ws_conn *c, const uint8_t *data, size_t len,
@@ -126,7 +128,7 @@ static void on_message(struct tolkd *d, struct ws_conn *c, const uint8_t *data, 
     d->metrics.messages_in++;
     d->metrics.bytes_in += len;
     if (binary)
-        d->metrics.drops_not_joined++; /* media is relayed only between joined participants */
+        tolkd_relay_media(&d->relay, &c->peer, data, len);
     else
         on_text(d, c, (const char *)data, len);
 }
@@ -186,6 +188,12 @@ static int on_writeable(struct tolkd *d, struct ws_conn *c)
         return -1;
     }
     struct tolk_buf *b = tolk_sendq_peek(&c->q);
+    uint64_t now = tolkd_now_us();
+    while (b && b->binary && now - b->stamp_us > MEDIA_MAX_AGE_US) {
+        d->metrics.drops_too_old++;
+        tolk_sendq_pop(&c->q);
+        b = tolk_sendq_peek(&c->q);
+    }
     if (!b)
         return 0;
     int n = lws_write(c->wsi, b->data, b->len, b->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
@@ -203,6 +211,7 @@ static int on_established(struct tolkd *d, struct ws_conn *c, struct lws *wsi)
 {
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
+    c->peer.conn = c;
     if (tolk_sendq_init(&c->q, d->cfg.send_queue_depth) != 0)
         return -1;
     c->next = d->conns;
@@ -225,6 +234,7 @@ static void on_closed(struct tolkd *d, struct ws_conn *c)
         d->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    tolkd_relay_closed(&d->relay, &c->peer);
     tolk_sendq_destroy(&c->q);
     free(c->rx);
     c->rx = NULL;
@@ -261,4 +271,48 @@ int tolkd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
     default:
         return 0;
     }
+}
+
+/* The transport side of relay.h. */
+
+void tolkd_conn_send_text(void *conn, const char *text, size_t len)
+{
+    struct ws_conn *c = conn;
+    send_text(tolkd_of(c->wsi), c, text, len);
+}
+
+void tolkd_conn_send_error(void *conn, enum tolk_proto_error code, const char *detail)
+{
+    struct ws_conn *c = conn;
+    send_error(tolkd_of(c->wsi), c, code, detail);
+}
+
+struct tolk_buf *tolkd_conn_buf_new(const void *data, size_t len, bool binary)
+{
+    struct tolk_buf *b = tolk_buf_new(LWS_PRE, data, len, binary);
+    if (b)
+        b->stamp_us = tolkd_now_us();
+    return b;
+}
+
+int tolkd_conn_queue(void *conn, struct tolk_buf *b)
+{
+    struct ws_conn *c = conn;
+    int dropped = tolk_sendq_push(&c->q, b);
+    if (dropped < 0) {
+        request_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "not reading");
+        return 0;
+    }
+    lws_callback_on_writable(c->wsi);
+    return dropped;
+}
+
+void tolkd_conn_close(void *conn, int status, const char *reason)
+{
+    request_close(conn, (enum lws_close_status)status, reason);
+}
+
+struct tolkd_peer *tolkd_conn_peer(void *conn)
+{
+    return &((struct ws_conn *)conn)->peer;
 }

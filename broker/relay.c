@@ -1,0 +1,240 @@
+#include "relay.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "secrets.h"
+#include "sframe.h"
+
+#define MSG_MAX      4096
+#define STALE_EPOCHS 2 /* frames of this many epochs back are still relayed (keys in flight) */
+
+static void send_msg(void *conn, const char *text, size_t len)
+{
+    if (len > 0)
+        tolkd_conn_send_text(conn, text, len);
+}
+
+/* Sends TEXT to every present participant of SESS but EXCEPT. */
+static void broadcast(struct tolk_sess *sess, unsigned except, const char *text, size_t len)
+{
+    for (unsigned i = 0; i < TOLK_PROTO_MAX_PARTICIPANTS; i++)
+        if (sess->p[i].present && i != except)
+            send_msg(sess->p[i].conn, text, len);
+}
+
+static void record(struct tolkd_relay *r, const struct tolk_sess *sess, unsigned index,
+                   enum tolk_session_event_kind kind)
+{
+    struct tolk_session_event ev;
+    memset(&ev, 0, sizeof ev);
+    snprintf(ev.session_ref, sizeof ev.session_ref, "%s", sess->ref);
+    snprintf(ev.participant_ref, sizeof ev.participant_ref, "p%u", index);
+    snprintf(ev.role, sizeof ev.role, "%s", sess->p[index].role);
+    ev.kind = kind;
+    ev.at = (int64_t)time(NULL);
+    if (tolk_store_session_event_add(r->store, &ev) != TOLK_STORE_OK)
+        TLOG_ERROR("session_event_failed", "reason=\"%s\"", tolk_store_errmsg(r->store));
+    char id[9];
+    tolkd_log_id(sess->ref, id);
+    TLOG_INFO(kind == TOLK_SESSION_JOIN ? "participant_joined" : "participant_left",
+              "session=%s index=%u role=%s epoch=%llu present=%u", id, index, sess->p[index].role,
+              (unsigned long long)sess->epoch, sess->present);
+}
+
+/* Takes P out of its session and tells the others; P may be joined or not. */
+static void leave(struct tolkd_relay *r, struct tolkd_peer *p, const char *reason)
+{
+    struct tolk_sess *sess = p->sess;
+    if (!sess)
+        return;
+    unsigned index = p->index;
+    p->sess = NULL;
+    record(r, sess, index, TOLK_SESSION_LEAVE);
+    r->metrics->participants--;
+    if (tolk_sess_leave(&r->sessions, sess, index)) {
+        r->metrics->sessions_open--;
+        return;
+    }
+    char text[256];
+    broadcast(sess, index, text,
+              tolk_proto_encode_participant_left(text, sizeof text, index, sess->epoch, reason));
+}
+
+static int lookup(struct tolkd_relay *r, const uint8_t *hash, struct tolk_token_grant *g)
+{
+    int rc = tolk_store_token_find(r->store, hash, g);
+    if (rc == TOLK_STORE_ENOTFOUND)
+        return TOLK_PERR_INVALID_TOKEN;
+    if (rc != TOLK_STORE_OK) {
+        TLOG_ERROR("token_lookup_failed", "reason=\"%s\"", tolk_store_errmsg(r->store));
+        return TOLK_PERR_INTERNAL;
+    }
+    return tolk_grant_check(g, (int64_t)time(NULL));
+}
+
+/* A takeover: the old connection is told it was replaced and forgets its session. */
+static void replace(struct tolk_sess *sess, unsigned index, void *old, uint64_t epoch)
+{
+    struct tolkd_peer *op = tolkd_conn_peer(old);
+    op->sess = NULL;
+    tolkd_conn_close(old, 4000, "replaced by a new connection");
+    char text[256];
+    broadcast(sess, index, text,
+              tolk_proto_encode_participant_left(text, sizeof text, index, epoch, "replaced"));
+}
+
+static void announce_join(struct tolk_sess *sess, unsigned index, void *conn)
+{
+    struct tolk_msg_joined j;
+    memset(&j, 0, sizeof j);
+    memcpy(j.session, sess->id, sizeof j.session);
+    j.index = index;
+    memcpy(j.role, sess->p[index].role, sizeof j.role);
+    j.epoch = sess->epoch;
+    memcpy(j.resume, sess->p[index].resume, sizeof j.resume);
+    j.nparticipants = tolk_sess_roster(sess, index, j.participants);
+    char text[MSG_MAX];
+    send_msg(conn, text, tolk_proto_encode_joined(text, sizeof text, &j));
+    struct tolk_proto_participant who = {.index = index};
+    memcpy(who.role, sess->p[index].role, sizeof who.role);
+    memcpy(who.identity, sess->p[index].identity, sizeof who.identity);
+    broadcast(sess, index, text,
+              tolk_proto_encode_participant_joined(text, sizeof text, &who, sess->epoch));
+}
+
+static void on_join(struct tolkd_relay *r, struct tolkd_peer *p, const struct tolk_msg_join *m)
+{
+    if (p->sess) {
+        tolkd_conn_send_error(p->conn, TOLK_PERR_ALREADY_JOINED, "this connection has joined");
+        return;
+    }
+    uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES], resume[TOLK_PROTO_TOKEN_BYTES];
+    struct tolk_token_grant grant;
+    struct tolk_join_outcome out;
+    tolkd_token_hash(m->token, hash);
+    tolkd_random(resume, sizeof resume);
+    int rc = lookup(r, hash, &grant);
+    if (rc == 0) {
+        struct tolk_join_request req = {&grant, hash, m, resume, p->conn};
+        rc = tolk_sess_join(&r->sessions, &req, &out);
+    }
+    if (rc != 0) {
+        r->metrics->joins_refused++;
+        tolkd_conn_send_error(p->conn, (enum tolk_proto_error)rc, "join refused");
+        return;
+    }
+    if (out.sess->present == 1 && !out.replaced)
+        r->metrics->sessions_open++;
+    if (!out.replaced)
+        r->metrics->participants++;
+    p->sess = out.sess;
+    p->index = out.index;
+    if (out.replaced)
+        replace(out.sess, out.index, out.replaced, out.left_epoch);
+    announce_join(out.sess, out.index, p->conn);
+    record(r, out.sess, out.index, TOLK_SESSION_JOIN);
+}
+
+static void on_key(struct tolkd_relay *r, struct tolkd_peer *p, const struct tolk_msg_key *k)
+{
+    (void)r;
+    if (!p->sess) {
+        tolkd_conn_send_error(p->conn, TOLK_PERR_NOT_JOINED, "join first");
+        return;
+    }
+    if (k->to == p->index || !p->sess->p[k->to].present) {
+        tolkd_conn_send_error(p->conn, TOLK_PERR_BAD_RECIPIENT, "nobody with that index");
+        return;
+    }
+    struct tolk_msg_key relayed = *k;
+    relayed.from = p->index;
+    relayed.has_from = true;
+    char text[1024];
+    send_msg(p->sess->p[k->to].conn, text, tolk_proto_encode_key(text, sizeof text, &relayed));
+}
+
+void tolkd_relay_message(struct tolkd_relay *r, struct tolkd_peer *p, const struct tolk_msg *m)
+{
+    switch (m->type) {
+    case TOLK_MSG_JOIN:
+        on_join(r, p, &m->u.join);
+        return;
+    case TOLK_MSG_KEY:
+        on_key(r, p, &m->u.key);
+        return;
+    case TOLK_MSG_LEAVE:
+        if (!p->sess) {
+            tolkd_conn_send_error(p->conn, TOLK_PERR_NOT_JOINED, "join first");
+            return;
+        }
+        leave(r, p, "left");
+        tolkd_conn_close(p->conn, 1000, "left");
+        return;
+    default:
+        tolkd_conn_send_error(p->conn, TOLK_PERR_UNKNOWN_TYPE, "not a message a client sends");
+        return;
+    }
+}
+
+/* Checks the header against the connection: the broker's whole say over media. */
+static bool media_ok(struct tolkd_relay *r, const struct tolkd_peer *p, const uint8_t *frame,
+                     size_t len)
+{
+    struct tolk_sframe_header h;
+    size_t hl = tolk_sframe_header_decode(frame, len, &h);
+    if (hl == 0 || len < hl + 16) {
+        r->metrics->drops_malformed++;
+        return false;
+    }
+    if (tolk_sframe_kid_sender(h.kid) != p->index) {
+        r->metrics->drops_forged++;
+        return false;
+    }
+    uint64_t epoch = tolk_sframe_kid_epoch(h.kid);
+    if (epoch > p->sess->epoch || epoch + STALE_EPOCHS < p->sess->epoch) {
+        r->metrics->drops_stale_epoch++;
+        return false;
+    }
+    return true;
+}
+
+void tolkd_relay_media(struct tolkd_relay *r, struct tolkd_peer *p, const uint8_t *frame,
+                       size_t len)
+{
+    r->metrics->media_in++;
+    if (!p->sess) {
+        r->metrics->drops_not_joined++;
+        return;
+    }
+    if (!media_ok(r, p, frame, len))
+        return;
+    struct tolk_buf *b = tolkd_conn_buf_new(frame, len, true);
+    if (!b)
+        return;
+    struct tolk_sess *sess = p->sess;
+    for (unsigned i = 0; i < TOLK_PROTO_MAX_PARTICIPANTS; i++) {
+        if (!sess->p[i].present || i == p->index)
+            continue;
+        r->metrics->drops_queue_full += (uint64_t)tolkd_conn_queue(sess->p[i].conn, b);
+        r->metrics->media_out++;
+    }
+    tolk_buf_unref(b);
+    if (r->tap) {
+        uint32_t n = (uint32_t)len;
+        fwrite(&n, sizeof n, 1, r->tap);
+        fwrite(frame, 1, len, r->tap);
+        fflush(r->tap);
+    }
+}
+
+void tolkd_relay_closed(struct tolkd_relay *r, struct tolkd_peer *p)
+{
+    leave(r, p, "dropped");
+}
+
+void tolkd_relay_clear(struct tolkd_relay *r)
+{
+    tolk_sess_registry_clear(&r->sessions);
+}

@@ -1,0 +1,60 @@
+/*
+ * The session relay: join, leave, key distribution and media forwarding between the
+ * participants of a session. It decides; the transport (ws.c) moves bytes. No libwebsockets
+ * here: connections are opaque pointers and the transport provides the few calls below.
+ *
+ * The relay never holds a key that can decrypt media: it reads only the SFrame header (sender
+ * index and epoch in the KID) and forwards the frame as it came.
+ */
+#ifndef TOLK_RELAY_H
+#define TOLK_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "metrics.h"
+#include "proto.h"
+#include "sendq.h"
+#include "session.h"
+#include "store.h"
+
+/* Relay state of one connection, kept inside the transport's connection. */
+struct tolkd_peer {
+    void *conn;
+    struct tolk_sess *sess; /* NULL until joined */
+    unsigned index;
+};
+
+struct tolkd_relay {
+    struct tolk_store *store;
+    struct tolk_metrics *metrics;
+    struct tolk_sess_registry sessions;
+    FILE *tap; /* test builds only: every relayed media payload is appended here */
+};
+
+/* Handles a decoded control message other than hello from a connection that said hello. */
+void tolkd_relay_message(struct tolkd_relay *r, struct tolkd_peer *p, const struct tolk_msg *m);
+
+/* Handles one binary message (a media frame). */
+void tolkd_relay_media(struct tolkd_relay *r, struct tolkd_peer *p, const uint8_t *frame,
+                       size_t len);
+
+/* The connection has closed (for whatever reason); tells the session. */
+void tolkd_relay_closed(struct tolkd_relay *r, struct tolkd_peer *p);
+
+/* Ends every session (shutdown). */
+void tolkd_relay_clear(struct tolkd_relay *r);
+
+/* Provided by the transport. */
+void tolkd_conn_send_text(void *conn, const char *text, size_t len);
+void tolkd_conn_send_error(void *conn, enum tolk_proto_error code, const char *detail);
+/* A buffer with the transport's headroom holding a copy of LEN bytes; NULL if out of memory. */
+struct tolk_buf *tolkd_conn_buf_new(const void *data, size_t len, bool binary);
+/* Queues B (a new reference is taken); returns the media messages dropped to make room. */
+int tolkd_conn_queue(void *conn, struct tolk_buf *b);
+void tolkd_conn_close(void *conn, int status, const char *reason);
+struct tolkd_peer *tolkd_conn_peer(void *conn);
+
+#endif
