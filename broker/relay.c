@@ -24,23 +24,28 @@ static void broadcast(struct tolk_sess *sess, unsigned except, const char *text,
             send_msg(sess->p[i].conn, text, len);
 }
 
-static void record(struct tolkd_relay *r, const struct tolk_sess *sess, unsigned index,
-                   enum tolk_session_event_kind kind)
+/* Stores who joined or left when (no content) and logs it, with the state after the change. */
+static void record(struct tolkd_relay *r, const struct tolk_session_event *ev, unsigned index,
+                   uint64_t epoch, unsigned present)
 {
-    struct tolk_session_event ev;
-    memset(&ev, 0, sizeof ev);
-    snprintf(ev.session_ref, sizeof ev.session_ref, "%s", sess->ref);
-    snprintf(ev.participant_ref, sizeof ev.participant_ref, "p%u", index);
-    snprintf(ev.role, sizeof ev.role, "%s", sess->p[index].role);
-    ev.kind = kind;
-    ev.at = (int64_t)time(NULL);
-    if (tolk_store_session_event_add(r->store, &ev) != TOLK_STORE_OK)
+    if (tolk_store_session_event_add(r->store, ev) != TOLK_STORE_OK)
         TLOG_ERROR("session_event_failed", "reason=\"%s\"", tolk_store_errmsg(r->store));
     char id[9];
-    tolkd_log_id(sess->ref, id);
-    TLOG_INFO(kind == TOLK_SESSION_JOIN ? "participant_joined" : "participant_left",
-              "session=%s index=%u role=%s epoch=%llu present=%u", id, index, sess->p[index].role,
-              (unsigned long long)sess->epoch, sess->present);
+    tolkd_log_id(ev->session_ref, id);
+    TLOG_INFO(ev->kind == TOLK_SESSION_JOIN ? "participant_joined" : "participant_left",
+              "session=%s index=%u role=%s epoch=%llu present=%u", id, index, ev->role,
+              (unsigned long long)epoch, present);
+}
+
+static void make_event(struct tolk_session_event *ev, const struct tolk_sess *sess, unsigned index,
+                       enum tolk_session_event_kind kind)
+{
+    memset(ev, 0, sizeof *ev);
+    snprintf(ev->session_ref, sizeof ev->session_ref, "%s", sess->ref);
+    snprintf(ev->participant_ref, sizeof ev->participant_ref, "p%u", index);
+    snprintf(ev->role, sizeof ev->role, "%s", sess->p[index].role);
+    ev->kind = kind;
+    ev->at = (int64_t)time(NULL);
 }
 
 /* Takes P out of its session and tells the others; P may be joined or not. */
@@ -50,13 +55,16 @@ static void leave(struct tolkd_relay *r, struct tolkd_peer *p, const char *reaso
     if (!sess)
         return;
     unsigned index = p->index;
+    struct tolk_session_event ev;
+    make_event(&ev, sess, index, TOLK_SESSION_LEAVE);
     p->sess = NULL;
-    record(r, sess, index, TOLK_SESSION_LEAVE);
     r->metrics->participants--;
     if (tolk_sess_leave(&r->sessions, sess, index)) {
+        record(r, &ev, index, 0, 0);
         r->metrics->sessions_open--;
         return;
     }
+    record(r, &ev, index, sess->epoch, sess->present);
     char text[256];
     broadcast(sess, index, text,
               tolk_proto_encode_participant_left(text, sizeof text, index, sess->epoch, reason));
@@ -134,7 +142,9 @@ static void on_join(struct tolkd_relay *r, struct tolkd_peer *p, const struct to
     if (out.replaced)
         replace(out.sess, out.index, out.replaced, out.left_epoch);
     announce_join(out.sess, out.index, p->conn);
-    record(r, out.sess, out.index, TOLK_SESSION_JOIN);
+    struct tolk_session_event ev;
+    make_event(&ev, out.sess, out.index, TOLK_SESSION_JOIN);
+    record(r, &ev, out.index, out.sess->epoch, out.sess->present);
 }
 
 static void on_key(struct tolkd_relay *r, struct tolkd_peer *p, const struct tolk_msg_key *k)

@@ -15,6 +15,9 @@
 #ifndef TOLK_H
 #define TOLK_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -57,6 +60,140 @@ TOLK_API const char *tolk_strerror(int code);
  */
 TOLK_API const char *tolk_version_string(void);
 TOLK_API unsigned int tolk_protocol_version(void);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Joining a session                                                                         */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * Threads. libtolk owns no thread. One thread, the "client thread", creates a client, calls
+ * every tolk_client_* function on it, and drives it with tolk_client_iterate(); every callback
+ * runs on that thread, inside tolk_client_iterate(). The one exception is tolk_client_wake(),
+ * which any thread may call to make a blocked tolk_client_iterate() return early. Different
+ * clients may live on different threads.
+ *
+ * Audio is 48 kHz, mono, signed 16-bit PCM everywhere.
+ */
+#define TOLK_SAMPLE_RATE 48000
+
+typedef struct tolk_client tolk_client;
+
+enum tolk_event_type {
+    TOLK_EVENT_JOINED = 1,         /* we are in: index, role, epoch */
+    TOLK_EVENT_PARTICIPANT_JOINED, /* someone came: index, role, epoch */
+    TOLK_EVENT_PARTICIPANT_LEFT,   /* someone went: index, reason, epoch */
+    TOLK_EVENT_EPOCH,              /* media keys changed to a new epoch: epoch */
+    TOLK_EVENT_SAFETY_CODE,        /* keys agreed for this membership: safety_digits/_words */
+    TOLK_EVENT_RECONNECTING,       /* the connection dropped; retrying after retry_ms: error */
+    TOLK_EVENT_ERROR,              /* the broker refused something: error, error_name */
+    TOLK_EVENT_CLOSED,             /* the client stopped for good (left, refused, or gave up) */
+};
+
+/*
+ * What happened. Pointers are valid only during the callback; copy what you keep.
+ */
+struct tolk_event {
+    enum tolk_event_type type;
+    int index;                 /* the participant concerned (our own for JOINED), else -1 */
+    const char *role;          /* "client", "clinician", "interpreter", "support", or NULL */
+    const char *reason;        /* PARTICIPANT_LEFT: "left", "dropped", "replaced" */
+    uint64_t epoch;            /* the session's membership epoch after the event */
+    const char *safety_digits; /* SAFETY_CODE: "1234 5678 9012" */
+    const char *safety_words;  /* SAFETY_CODE: six words, space-separated */
+    int error;                 /* ERROR, RECONNECTING, CLOSED: a TOLK_E* code, 0 if none */
+    const char *error_name;    /* ERROR: the broker's stable name ("outside_window", ...) */
+    unsigned retry_ms;         /* RECONNECTING: delay before the next attempt */
+};
+
+typedef void (*tolk_event_cb)(tolk_client *client, const struct tolk_event *event, void *user);
+
+/*
+ * Decoded audio: SAMPLES samples of participant INDEX (index -1: the mix of everyone you hear),
+ * one call per participant and one for the mix per playout frame. PCM is valid only during the
+ * callback.
+ */
+typedef void (*tolk_audio_cb)(tolk_client *client, int index, const int16_t *pcm, size_t samples,
+                              void *user);
+
+/*
+ * Options. Zero everything (memset or `= {0}`) and set what you need: every zero means the
+ * default written beside it.
+ */
+struct tolk_options {
+    const char *url;           /* required: "wss://host:port/ws" */
+    const char *ca_file;       /* PEM file of CAs to trust; NULL: the system's */
+    const char *identity_file; /* device identity key, created (0600) if missing; NULL: a new
+                                  identity each time (safety codes then change every session) */
+    int bitrate;               /* bits/s, 6000..64000; 0: 16000 */
+    int frame_ms;              /* 20, 40 or 60; 0: 20 */
+    int low_data;              /* non-zero: 60 ms frames at 12 kbit/s (overrides the two above) */
+    int dtx;                   /* non-zero: Opus discontinuous transmission in silence */
+    int no_reconnect;          /* non-zero: do not reconnect when the connection drops */
+    int jitter_min_ms;         /* smallest playout delay; 0: one frame */
+    tolk_event_cb on_event;    /* may be NULL */
+    tolk_audio_cb on_audio;    /* may be NULL */
+    void *user;                /* passed to the callbacks */
+};
+
+/*
+ * Creates a client from OPTS (copied; strings are copied too). On success *out owns it; free
+ * it with tolk_client_free. TOLK_EINVAL for a bad option, TOLK_EIO if the identity file cannot
+ * be read or created.
+ */
+TOLK_API int tolk_client_new(const struct tolk_options *opts, tolk_client **out)
+    __attribute__((warn_unused_result));
+
+/* Closes the connection (without a goodbye), wipes keys and frees. NULL is a no-op. */
+TOLK_API void tolk_client_free(tolk_client *client);
+
+/*
+ * Starts connecting to the broker and joining with TOKEN (copied, kept in locked memory and
+ * wiped on free). Returns at once; JOINED or ERROR/CLOSED events follow from
+ * tolk_client_iterate(). Reconnection rejoins the same session with the same token.
+ */
+TOLK_API int tolk_client_join(tolk_client *client, const char *token)
+    __attribute__((warn_unused_result));
+
+/*
+ * Runs the client for up to TIMEOUT_MS (0: only what is ready now): network, timers, playout
+ * and callbacks. Returns 0, or TOLK_ECLOSED once the client has stopped.
+ */
+TOLK_API int tolk_client_iterate(tolk_client *client, int timeout_ms);
+
+/* Any thread: makes a tolk_client_iterate() that is waiting return soon. */
+TOLK_API void tolk_client_wake(tolk_client *client);
+
+/*
+ * Sends audio: SAMPLES samples are buffered and every complete frame is encoded, encrypted and
+ * sent. Call it in real time (a frame's worth every frame duration). Audio given before the
+ * session's keys are agreed is dropped. TOLK_ESTATE if not joined.
+ */
+TOLK_API int tolk_client_push_pcm(tolk_client *client, const int16_t *pcm, size_t samples);
+
+/* The samples in one frame (960 for 20 ms). */
+TOLK_API size_t tolk_client_frame_samples(const tolk_client *client);
+
+/* Says goodbye to the session (others see "left") and stops; CLOSED follows. */
+TOLK_API int tolk_client_leave(tolk_client *client);
+
+/* Our own participant index, or -1 before JOINED. */
+TOLK_API int tolk_client_index(const tolk_client *client);
+
+/* Present participants other than us (after JOINED). */
+TOLK_API size_t tolk_client_peer_count(const tolk_client *client);
+
+/* The current safety code (both forms), or TOLK_EAGAIN before keys are agreed. */
+TOLK_API int tolk_client_safety_code(const tolk_client *client, char *digits, size_t digits_len,
+                                     char *words, size_t words_len);
+
+/* Counters, for diagnostics and tests. */
+struct tolk_stats {
+    uint64_t frames_sent, frames_received, frames_decrypted;
+    uint64_t auth_failed, replayed, no_key, forged_sender;
+    uint64_t played, lost, fec_recovered, late;
+    uint64_t reconnects;
+};
+TOLK_API void tolk_client_stats(const tolk_client *client, struct tolk_stats *stats);
 
 #ifdef __cplusplus
 }

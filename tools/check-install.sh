@@ -8,7 +8,7 @@ prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 libdir=$(find "$prefix" -name tolk.pc -printf '%h\n' | head -n 1)
-for f in bin/tolkd etc/tolk/tolkd.conf include/tolk.h; do
+for f in bin/tolkd bin/tolk-call etc/tolk/tolkd.conf include/tolk.h; do
     [ -e "$prefix/$f" ] || { echo "check-install: $f was not installed" >&2; exit 1; }
 done
 "$prefix/bin/tolkd" --config "$prefix/etc/tolk/tolkd.conf" --check-config >/dev/null
@@ -27,6 +27,7 @@ cc -o "$prefix/app" "$prefix/app.c" $(pkg-config --define-prefix --cflags --libs
 LD_LIBRARY_PATH="$libdir/.." "$prefix/app"
 # shellcheck disable=SC2046
 cc -o "$prefix/app-static" "$prefix/app.c" $(pkg-config --define-prefix --cflags tolk) \
-    "$libdir/../libtolk.a" $(pkg-config --libs jansson)
+    "$libdir/../libtolk.a" $(pkg-config --static --libs libwebsockets libsodium opus jansson libssl libcrypto) -lm
 "$prefix/app-static" >/dev/null
-echo "check-install: tolkd, config, header, pkg-config file, shared and static libtolk work"
+"$prefix/bin/tolk-call" --help | grep -q -- --token
+echo "check-install: tolkd, tolk-call, config, header, pkg-config file, shared and static libtolk work"
