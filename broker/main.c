@@ -16,6 +16,7 @@
 #include "config.h"
 #include "datakey.h"
 #include "demo.h"
+#include "relay.h"
 #include "log.h"
 #include "secrets.h"
 #include "server.h"
@@ -175,6 +176,22 @@ static int check_tls(const struct tolk_config *cfg)
     return EXIT_SUCCESS;
 }
 
+#ifdef TOLKD_TEST_BUILD
+/* tolkd-test only: TOLKD_TEST_TAP=FILE, TOLKD_TEST_TAMPER_EVERY=N, TOLKD_TEST_REPLAY_EVERY=N. */
+static struct tolkd_relay_faults *test_faults(struct tolkd_relay_faults *f)
+{
+    const char *tap = getenv("TOLKD_TEST_TAP");
+    const char *tamper = getenv("TOLKD_TEST_TAMPER_EVERY");
+    const char *replay = getenv("TOLKD_TEST_REPLAY_EVERY");
+    memset(f, 0, sizeof *f);
+    f->tap = tap ? fopen(tap, "ab") : NULL;
+    f->tamper_every = tamper ? (unsigned)strtoul(tamper, NULL, 10) : 0;
+    f->replay_every = replay ? (unsigned)strtoul(replay, NULL, 10) : 0;
+    TLOG_WARN("test_build", "msg=\"tolkd-test: relay faults for tests; never run in production\"");
+    return f;
+}
+#endif
+
 struct demo_hook {
     struct tolkd_demo *demo;
     const struct options *o;
@@ -208,7 +225,7 @@ static void write_demo(void *arg, int port)
 static int run(const struct tolk_config *cfg, const struct options *o)
 {
     struct demo_hook demo = {NULL, o, cfg};
-    struct tolkd_run_hooks hooks = {NULL, &demo, getenv("TOLKD_RELAY_TAP")};
+    struct tolkd_run_hooks hooks = {NULL, &demo, NULL};
     char err[512];
     struct tolk_store *store = NULL;
     unsigned char *datakey = NULL;
@@ -233,8 +250,9 @@ static int run(const struct tolk_config *cfg, const struct options *o)
         }
         hooks.on_listening = write_demo;
     }
-#ifndef TOLKD_RELAY_TAP
-    hooks.tap_path = NULL; /* only test builds have the tap */
+#ifdef TOLKD_TEST_BUILD
+    struct tolkd_relay_faults faults;
+    hooks.faults = test_faults(&faults);
 #endif
     if (tolkd_server_run(cfg, store, &hooks, err, sizeof err) != 0) {
         fail(err);
@@ -242,6 +260,10 @@ static int run(const struct tolk_config *cfg, const struct options *o)
     }
     rc = EXIT_SUCCESS;
 out:
+#ifdef TOLKD_TEST_BUILD
+    if (hooks.faults && hooks.faults->tap)
+        fclose(hooks.faults->tap);
+#endif
     tolkd_demo_free(demo.demo);
     tolkd_datakey_free(datakey);
     tolk_store_close(store);

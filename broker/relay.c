@@ -210,6 +210,21 @@ static bool media_ok(struct tolkd_relay *r, const struct tolkd_peer *p, const ui
     return true;
 }
 
+/* Test builds: records B, and may damage it or ask for it to be sent twice. */
+static unsigned apply_faults(struct tolkd_relay_faults *f, struct tolk_buf *b)
+{
+    f->frames++;
+    if (f->tap) {
+        uint32_t n = b->len;
+        fwrite(&n, sizeof n, 1, f->tap);
+        fwrite(b->data, 1, b->len, f->tap);
+        fflush(f->tap);
+    }
+    if (f->tamper_every && f->frames % f->tamper_every == 0)
+        b->data[b->len - 20] ^= 0x01; /* inside the ciphertext, before the tag */
+    return f->replay_every && f->frames % f->replay_every == 0 ? 2 : 1;
+}
+
 void tolkd_relay_media(struct tolkd_relay *r, struct tolkd_peer *p, const uint8_t *frame,
                        size_t len)
 {
@@ -223,20 +238,17 @@ void tolkd_relay_media(struct tolkd_relay *r, struct tolkd_peer *p, const uint8_
     struct tolk_buf *b = tolkd_conn_buf_new(frame, len, true);
     if (!b)
         return;
+    unsigned copies = r->faults ? apply_faults(r->faults, b) : 1;
     struct tolk_sess *sess = p->sess;
     for (unsigned i = 0; i < TOLK_PROTO_MAX_PARTICIPANTS; i++) {
         if (!sess->p[i].present || i == p->index)
             continue;
-        r->metrics->drops_queue_full += (uint64_t)tolkd_conn_queue(sess->p[i].conn, b);
-        r->metrics->media_out++;
+        for (unsigned k = 0; k < copies; k++) {
+            r->metrics->drops_queue_full += (uint64_t)tolkd_conn_queue(sess->p[i].conn, b);
+            r->metrics->media_out++;
+        }
     }
     tolk_buf_unref(b);
-    if (r->tap) {
-        uint32_t n = (uint32_t)len;
-        fwrite(&n, sizeof n, 1, r->tap);
-        fwrite(frame, 1, len, r->tap);
-        fflush(r->tap);
-    }
 }
 
 void tolkd_relay_closed(struct tolkd_relay *r, struct tolkd_peer *p)

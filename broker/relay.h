@@ -31,7 +31,19 @@ struct tolkd_relay {
     struct tolk_store *store;
     struct tolk_metrics *metrics;
     struct tolk_sess_registry sessions;
-    FILE *tap; /* test builds only: every relayed media payload is appended here */
+    struct tolkd_relay_faults *faults; /* test builds only (tolkd-test), else NULL */
+};
+
+/*
+ * The test build's view into the relay, to show what a curious or compromised broker can and
+ * cannot do: the tap records every relayed frame (ciphertext only, the tests check), and every
+ * Nth frame can be tampered with (one byte flipped) or relayed twice (a replay). Clients must
+ * reject those and carry on.
+ */
+struct tolkd_relay_faults {
+    FILE *tap;
+    unsigned tamper_every, replay_every;
+    uint64_t frames;
 };
 
 /* Handles a decoded control message other than hello from a connection that said hello. */

@@ -263,8 +263,7 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
     int port = announce(&d);
     if (hooks->on_listening)
         hooks->on_listening(hooks->arg, port);
-    if (hooks->tap_path && !(d.relay.tap = fopen(hooks->tap_path, "ab")))
-        TLOG_ERROR("relay_tap_failed", "path=%s", hooks->tap_path);
+    d.relay.faults = hooks->faults;
     purge_cb(&d.sul_purge);
     if (loop)
         run_libev(&d, loop, sigs);
@@ -274,7 +273,5 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
         ev_loop_destroy(loop);
     ev_loop_owned = NULL;
     tolkd_relay_clear(&d.relay);
-    if (d.relay.tap)
-        fclose(d.relay.tap);
     return 0;
 }

@@ -20,8 +20,8 @@ struct tolkd_run_hooks {
     /* Called once the socket is bound, with the port (after the "listening on" line). */
     void (*on_listening)(void *arg, int port);
     void *arg;
-    /* Test builds only: append every relayed media frame to this file (the relay tap). */
-    const char *tap_path;
+    /* Test builds only (see relay.h): NULL otherwise. */
+    struct tolkd_relay_faults *faults;
 };
 
 int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,

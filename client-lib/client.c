@@ -547,9 +547,9 @@ void tolk_client_stats(const tolk_client *c, struct tolk_stats *stats)
     if (c->e2ee) {
         tolk_e2ee_get_stats(c->e2ee, &e);
         stats->auth_failed += e.auth_failed;
-        stats->replayed = e.replayed;
-        stats->no_key = e.no_key;
-        stats->forged_sender = e.forged_sender;
+        stats->replayed += e.replayed;
+        stats->no_key += e.no_key;
+        stats->forged_sender += e.forged_sender;
     }
 }
 

@@ -192,12 +192,10 @@ static void on_peer_left(struct tolk_client *c, const struct tolk_msg_participan
 
 static void on_key(struct tolk_client *c, const struct tolk_msg_key *k)
 {
-    if (!k->has_from || tolk_e2ee_on_key(c->e2ee, k->from, k->to, k->epoch, k->sealed,
-                                         k->sealed_len, k->sig, sizeof k->sig) != 0) {
-        c->stats.auth_failed++;
-        return;
-    }
-    check_safety(c);
+    /* a refused key message is counted by e2ee (keys_rejected); the session goes on */
+    if (k->has_from && tolk_e2ee_on_key(c->e2ee, k->from, k->to, k->epoch, k->sealed, k->sealed_len,
+                                        k->sig, sizeof k->sig) == 0)
+        check_safety(c);
 }
 
 /* A refusal while joining ends the client; later errors are reported and the session goes on. */
@@ -358,6 +356,13 @@ void session_on_disconnect(struct tolk_client *c)
     c->pcm_fill = 0;
     c->index = -1;
     c->safety_announced = false;
+    struct tolk_e2ee_stats e = {0};
+    if (c->e2ee)
+        tolk_e2ee_get_stats(c->e2ee, &e); /* the next connection gets a new e2ee: keep counts */
+    c->stats.auth_failed += e.auth_failed;
+    c->stats.replayed += e.replayed;
+    c->stats.no_key += e.no_key;
+    c->stats.forged_sender += e.forged_sender;
     tolk_e2ee_free(c->e2ee);
     c->e2ee = NULL;
     if (tolk_e2ee_new(c->identity, &c->e2ee) != 0)

@@ -235,6 +235,10 @@ static void feed(struct call *k, tolk_client *client, double start, size_t frame
     int16_t buf[2880];
     double elapsed = now_s() - start;
     size_t due = (size_t)(elapsed * TOLK_SAMPLE_RATE);
+    if (tolk_client_index(client) < 0) { /* reconnecting: the microphone runs on regardless */
+        k->played = due - due % frame;
+        return;
+    }
     while (k->played + frame <= due) {
         for (size_t i = 0; i < frame; i++) {
             size_t at = k->played + i;
@@ -271,7 +275,7 @@ static void run(struct call *k, tolk_client *client)
             printf("safety code: %s\n", k->safety);
             fflush(stdout);
         }
-        if (start && tolk_client_index(client) >= 0)
+        if (start)
             feed(k, client, start, frame);
         if (start && now_s() - start >= length)
             break;
@@ -279,6 +283,21 @@ static void run(struct call *k, tolk_client *client)
     if (!k->closed && tolk_client_leave(client) == 0)
         for (double until = now_s() + 2; !k->closed && now_s() < until;)
             tolk_client_iterate(client, 20);
+}
+
+static void print_stats(tolk_client *client)
+{
+    struct tolk_stats st;
+    tolk_client_stats(client, &st);
+    printf("stats: sent=%llu received=%llu decrypted=%llu played=%llu lost=%llu "
+           "fec_recovered=%llu auth_failed=%llu replayed=%llu no_key=%llu forged=%llu "
+           "reconnects=%llu\n",
+           (unsigned long long)st.frames_sent, (unsigned long long)st.frames_received,
+           (unsigned long long)st.frames_decrypted, (unsigned long long)st.played,
+           (unsigned long long)st.lost, (unsigned long long)st.fec_recovered,
+           (unsigned long long)st.auth_failed, (unsigned long long)st.replayed,
+           (unsigned long long)st.no_key, (unsigned long long)st.forged_sender,
+           (unsigned long long)st.reconnects);
 }
 
 static int finish(struct call *k)
@@ -317,10 +336,12 @@ int main(int argc, char **argv)
     int rc = tolk_client_new(&k.opts, &client);
     if (rc == 0)
         rc = tolk_client_join(client, k.token);
-    if (rc == 0)
+    if (rc == 0) {
         run(&k, client);
-    else
+        print_stats(client);
+    } else {
         k.failed = rc;
+    }
     tolk_client_free(client);
     rc = finish(&k);
     if (rc) {

@@ -20,7 +20,7 @@ from tolktest import Broker, metrics
 BUILD = os.environ.get("TOLK_BUILD_DIR", "")
 TOLK_CALL = os.path.join(BUILD, "client-lib", "tolk-call")
 ROUNDTRIP = os.path.join(BUILD, "tests", "opus-roundtrip")
-TOLKD_TAP = os.path.join(BUILD, "broker", "tolkd-tap")
+TOLKD_TEST = os.path.join(BUILD, "broker", "tolkd-test")
 RATE = 48000
 
 
@@ -66,22 +66,17 @@ def read_packets(path):
     return out
 
 
-class CallTest(unittest.TestCase):
+class CallBase(unittest.TestCase):
     SECONDS = 3.0
     BITRATE = 16000
     FRAME_MS = 20
+    BROKER_ENV = {}
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="tolk-call-")
         self.demo = os.path.join(self.dir, "demo.json")
         self.tap = os.path.join(self.dir, "tap.bin")
-        os.environ["TOLKD_RELAY_TAP"] = self.tap
-        tolktest.TOLKD, saved = TOLKD_TAP, tolktest.TOLKD
-        try:
-            self.broker = Broker(args=("--demo-session", self.demo))
-        finally:
-            tolktest.TOLKD = saved
-            del os.environ["TOLKD_RELAY_TAP"]
+        self.start_broker(TOLKD_TEST_TAP=self.tap, **self.BROKER_ENV)
         deadline = time.monotonic() + 20
         while not os.path.exists(self.demo):
             self.assertLess(time.monotonic(), deadline)
@@ -93,6 +88,17 @@ class CallTest(unittest.TestCase):
         for i, role in enumerate(self.roles):
             speech_like(self.path(role + ".wav"), self.SECONDS, 110 + 45 * i, i)
 
+    def start_broker(self, **env):
+        saved_env = dict(os.environ)
+        os.environ.update(env)
+        tolktest.TOLKD, saved = TOLKD_TEST, tolktest.TOLKD
+        try:
+            self.broker = Broker(args=("--demo-session", self.demo))
+        finally:
+            tolktest.TOLKD = saved
+            os.environ.clear()
+            os.environ.update(saved_env)
+
     def tearDown(self):
         self.broker.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -100,10 +106,10 @@ class CallTest(unittest.TestCase):
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def call(self, role, extra=(), seconds=None):
+    def call(self, role, extra=(), seconds=None, url=None):
         out_dir = self.path("from-" + role)
         os.makedirs(out_dir, exist_ok=True)
-        args = [TOLK_CALL, "--url", self.info["url"], "--token", self.info["tokens"][role],
+        args = [TOLK_CALL, "--url", url or self.info["url"], "--token", self.info["tokens"][role],
                 "--ca", self.info["ca"], "--in", self.path(role + ".wav"),
                 "--out", self.path("heard-" + role + ".wav"), "--out-dir", out_dir,
                 "--identity", self.path(role + ".key"), "--wait-for", "3",
@@ -120,6 +126,13 @@ class CallTest(unittest.TestCase):
             results[role] = (p.returncode, out, err)
         return results
 
+    @staticmethod
+    def stats(out):
+        line = [l for l in out.splitlines() if l.startswith("stats: ")][-1]
+        return {k: int(v) for k, v in (f.split("=") for f in line.split()[1:])}
+
+
+class CallTest(CallBase):
     def test_three_way_call_is_bit_exact_and_private(self):
         results = self.run_three()
         for role, (rc, out, err) in results.items():
@@ -197,6 +210,115 @@ class CallTest(unittest.TestCase):
                            timeout=60)
         self.assertNotEqual(p.returncode, 0)  # no --ca: the dev certificate is not trusted
         self.assertIn("TLS", p.stderr)
+
+
+class CompromisedBrokerTest(CallBase):
+    """A broker that flips a bit in every 7th frame it relays and sends every 11th twice."""
+    BROKER_ENV = {"TOLKD_TEST_TAMPER_EVERY": "7", "TOLKD_TEST_REPLAY_EVERY": "11"}
+
+    def test_tampered_and_replayed_frames_are_rejected_and_the_call_goes_on(self):
+        results = self.run_three()
+        for role, (rc, out, err) in results.items():
+            self.assertEqual(rc, 0, "%s: %s %s" % (role, out, err))
+            st = self.stats(out)
+            self.assertGreater(st["auth_failed"], 10, (role, st))
+            self.assertGreater(st["replayed"], 5, (role, st))
+            self.assertEqual(st["forged"], 0, (role, st))
+            # the two others send ~2 x 225 frames; about 1/7 are tampered, 1/11 replayed
+            self.assertGreater(st["decrypted"], 250, (role, st))
+            self.assertGreater(st["played"], 250, (role, st))
+
+
+class TcpProxy:
+    """A plain TCP relay on 127.0.0.1 whose connections the test can cut, as a bad network
+    would: TLS runs end to end through it."""
+
+    def __init__(self, port):
+        import socket
+        import threading
+        self.upstream = port
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.conns = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        import socket
+        import threading
+        while True:
+            try:
+                down, _ = self.listener.accept()
+            except OSError:
+                return
+            up = socket.create_connection(("127.0.0.1", self.upstream))
+            with self.lock:
+                self.conns += [down, up]
+            for a, b in ((down, up), (up, down)):
+                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def cut(self):
+        import socket
+        with self.lock:
+            for s in self.conns:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.conns = []
+
+    def close(self):
+        self.cut()
+        self.listener.close()
+
+
+class ReconnectTest(CallBase):
+    SECONDS = 6.0
+
+    def test_dropped_connection_rejoins_and_hears_again(self):
+        proxy = TcpProxy(self.broker.port)
+        self.addCleanup(proxy.close)
+        via_proxy = "wss://127.0.0.1:%d/ws" % proxy.port
+        procs = {role: self.call(role, url=via_proxy if role == "client" else None)
+                 for role in self.roles}
+        deadline = time.monotonic() + 30
+        while metrics(self.broker.port)["tolk_media_frames_in_total"] < 300:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        proxy.cut()
+        results = {role: p.communicate(timeout=120) for role, p in procs.items()}
+        for role, p in procs.items():
+            self.assertEqual(p.returncode, 0, results[role])
+        out, err = results["client"]
+        self.assertIn("connection lost", err)
+        self.assertEqual(out.count("joined as index "), 2, out)
+        st = self.stats(out)
+        self.assertGreaterEqual(st["reconnects"], 1)
+        client = int(out.split("joined as index ")[1].split()[0])
+        for role in ("clinician", "interpreter"):
+            lines = results[role][0]
+            self.assertRegex(lines, r"participant %d left \((dropped|replaced)\)" % client)
+            self.assertEqual(lines.count("participant %d joined" % client), 2, lines)
+        # it hears again: more frames played than the ~2 x 75 before the cut
+        self.assertGreater(st["played"], 300, st)
 
 
 if __name__ == "__main__":

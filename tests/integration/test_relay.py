@@ -5,6 +5,7 @@ WebSocket clients, so that the test controls every byte the broker sees."""
 import base64
 import json
 import os
+import socket
 import sqlite3
 import struct
 import time
@@ -25,6 +26,16 @@ def sframe_header(kid, ctr):
     k, x, kraw = part(kid)
     c, y, craw = part(ctr)
     return bytes([(x << 7) | (k << 4) | (y << 3) | c]) + kraw + craw
+
+
+def tolktest_ctr(data):
+    """The CTR of an SFrame header (see sframe_header)."""
+    cfg = data[0]
+    at = 1 + (((cfg >> 4) & 7) + 1 if cfg & 0x80 else 0)
+    if cfg & 0x08:
+        n = (cfg & 7) + 1
+        return int.from_bytes(data[at:at + n], "big")
+    return cfg & 7
 
 
 def frame(epoch, index, ctr, body=b"\xAA" * 40):
@@ -250,6 +261,49 @@ class RelayTest(unittest.TestCase):
         self.assertEqual(ws.recv_json()["name"], "not_joined")
         ws.send_json({"type": "joined"})
         self.assertEqual(ws.recv_json()["name"], "bad_message")
+
+    def test_slow_receiver_costs_only_itself(self):
+        import threading
+        a, b, c = self.three()  # c never reads again: its TCP window and queue fill up
+        c.ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+
+        def rss_kib():
+            with open("/proc/%d/status" % self.broker.proc.pid) as f:
+                return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
+
+        got = []
+
+        def reader():
+            while len(got) < 1500:
+                got.append(b.recv_media())
+
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        before = rss_kib()
+        body = os.urandom(6000)  # large frames, so that c's kernel buffers fill quickly
+        for i in range(1500):  # 7.5 s at 200 frames/s: four times a real sender's rate
+            a.ws.send_frame(0x2, frame(a.epoch, a.index, i, body))
+            if i % 20 == 19:
+                time.sleep(0.1)
+        t.join(timeout=60)
+        self.assertEqual(len(got), 1500)  # the reader that keeps up lost nothing
+        ctrs = [tolktest_ctr(f) for f in got]
+        self.assertEqual(ctrs, list(range(1500)))
+        m = metrics(self.broker.port)
+        self.assertGreater(m["tolk_dropped_queue_full_total"] + m["tolk_dropped_too_old_total"], 0)
+        # 9 MB went to c: the broker kept at most its queue of it (64 frames), not everything
+        self.assertLess(rss_kib() - before, 4096)
+
+    def test_frame_after_leave_is_dropped(self):
+        a, b, c = self.three()
+        c.ws.send_json({"type": "leave"})
+        c.ws.send_frame(0x2, frame(c.epoch, c.index, 1))
+        left = a.expect("participant_left")
+        self.assertEqual(left["index"], c.index)
+        good = frame(left["epoch"], a.index, 2)
+        a.ws.send_frame(0x2, good)
+        self.assertEqual(b.recv_media(), good)  # c's frame never arrived before it
+        self.assertEqual(metrics(self.broker.port)["tolk_media_frames_out_total"], 1)  # to b
 
     def test_join_and_leave_are_recorded_without_content(self):
         a, b, c = self.three()
