@@ -291,8 +291,10 @@ class RelayTest(unittest.TestCase):
         self.assertEqual(ctrs, list(range(1500)))
         m = metrics(self.broker.port)
         self.assertGreater(m["tolk_dropped_queue_full_total"] + m["tolk_dropped_too_old_total"], 0)
-        # 9 MB went to c: the broker kept at most its queue of it (64 frames), not everything
-        self.assertLess(rss_kib() - before, 4096)
+        # 9 MB went to c: the broker kept at most its queue of it (64 frames), not everything.
+        # (AddressSanitizer quarantines freed memory, so RSS says nothing in that build.)
+        if os.environ.get("TOLK_SANITIZED") != "1":
+            self.assertLess(rss_kib() - before, 4096)
 
     def test_frame_after_leave_is_dropped(self):
         a, b, c = self.three()
