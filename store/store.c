@@ -9,6 +9,7 @@
  */
 #include "store.h"
 #include "store_backend.h"
+#include "audit_chain.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -393,4 +394,141 @@ int tolk_store_token_find(struct tolk_store *st, const uint8_t hash[TOLK_STORE_T
     if (hash == NULL || out == NULL)
         return fail(st, TOLK_STORE_EINVAL, "token_find: no hash or no place for the result");
     return forward(st, st->ops->token_find(st->state, hash, out));
+}
+
+/* An audit actor or subject: "system", or a lowercase kind, ':', and an id (store.h). */
+static int audit_ref_ok(const char *s)
+{
+    size_t i = 0;
+
+    if (strcmp(s, "system") == 0)
+        return 1;
+    if (!(s[0] >= 'a' && s[0] <= 'z'))
+        return 0;
+    while ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_')
+        i++;
+    if (s[i] != ':' || s[i + 1] == '\0')
+        return 0;
+    for (i++; s[i] != '\0'; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == ':'))
+            return 0;
+    }
+    return 1;
+}
+
+/* An audit action: [a-z_]+ (the length was checked before). */
+static int audit_action_ok(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+/* An audit detail: codes such as "role=client,reason=expired"; no spaces, '@', '.', '+'. */
+static int audit_detail_ok(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        char c = *s;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == ':' || c == '=' || c == ','))
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Checks one text of an audit entry: present, within CAP (counting the NUL), non-empty when
+ * REQUIRED, no control characters, and, when not empty, of the shape OK accepts. The message
+ * names the field and the rule, never the text: a rejected text is exactly the kind that may
+ * hold a name.
+ */
+static int check_audit_text(struct tolk_store *st, const char *name, const char *text, size_t cap,
+                            int required, int (*ok)(const char *), const char *rule)
+{
+    const char *problem;
+
+    if (text == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "audit_append: no %s given", name);
+    problem = text_problem(text, cap, required);
+    if (problem != NULL)
+        return fail(st, TOLK_STORE_EINVAL, "audit_append: %s %s", name, problem);
+    if (text[0] != '\0' && !ok(text))
+        return fail(st, TOLK_STORE_EINVAL, "audit_append: %s must be %s", name, rule);
+    return TOLK_STORE_OK;
+}
+
+static int check_audit_entry(struct tolk_store *st, const char *actor, const char *action,
+                             const char *subject, const char *detail, int64_t at)
+{
+    static const char ref_rule[] = "\"system\" or kind:id (letters, digits, '_', '-', ':')";
+    int rc = check_audit_text(st, "actor", actor, TOLK_STORE_REF_MAX, 1, audit_ref_ok, ref_rule);
+
+    if (rc == TOLK_STORE_OK)
+        rc = check_audit_text(st, "action", action, TOLK_STORE_REF_MAX, 1, audit_action_ok,
+                              "lowercase letters and '_'");
+    if (rc == TOLK_STORE_OK)
+        rc =
+            check_audit_text(st, "subject", subject, TOLK_STORE_REF_MAX, 0, audit_ref_ok, ref_rule);
+    if (rc == TOLK_STORE_OK)
+        rc = check_audit_text(st, "detail", detail, TOLK_AUDIT_DETAIL_MAX, 0, audit_detail_ok,
+                              "codes (letters, digits, '_', '-', ':', '=', ',')");
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    if (strcmp(action, TOLK_AUDIT_ACTION_PURGED) == 0)
+        return fail(st, TOLK_STORE_EINVAL, "audit_append: that action is written only by purge");
+    if (at < 0)
+        return fail(st, TOLK_STORE_EINVAL, "audit_append: the time must not be negative");
+    return TOLK_STORE_OK;
+}
+
+int tolk_store_audit_append(struct tolk_store *st, const uint8_t key[TOLK_AUDIT_KEY_BYTES],
+                            const char *actor, const char *action, const char *subject,
+                            const char *detail, int64_t at, uint64_t *seq_out)
+{
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (key == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "audit_append: no key given");
+    rc = check_audit_entry(st, actor, action, subject, detail, at);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(
+        st, st->ops->audit_append(st->state, key, actor, action, subject, detail, at, seq_out));
+}
+
+int tolk_store_audit_verify(struct tolk_store *st, const uint8_t key[TOLK_AUDIT_KEY_BYTES],
+                            struct tolk_audit_report *out)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (key == NULL || out == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "audit_verify: no key or no place for the report");
+    return forward(st, st->ops->audit_verify(st->state, key, out));
+}
+
+int tolk_store_audit_purge(struct tolk_store *st, const uint8_t key[TOLK_AUDIT_KEY_BYTES],
+                           int64_t before, uint64_t *purged)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (key == NULL || purged == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "audit_purge: no key or no place for the result");
+    return forward(st, st->ops->audit_purge(st->state, key, before, purged));
+}
+
+int tolk_store_audit_list(struct tolk_store *st, uint64_t after_seq, struct tolk_audit_entry *out,
+                          size_t cap, size_t *n)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL || cap == 0 || n == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "audit_list: no room for entries or for their count");
+    return forward(st, st->ops->audit_list(st->state, after_seq, out, cap, n));
 }

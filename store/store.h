@@ -141,4 +141,109 @@ struct tolk_token_grant {
 int tolk_store_token_find(struct tolk_store *st, const uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES],
                           struct tolk_token_grant *out);
 
+/*
+ * Audit log: an append-only, hash-chained record of security-relevant events (logins and their
+ * failures, account changes, bookings, token issue and revoke, session join/leave/admit/deny).
+ *
+ * An entry says who did what to what, by id, never by name. The dispatcher enforces:
+ *   actor    "system", or "kind:id": a kind of lowercase letters, digits and '_' starting with
+ *            a letter, then ':', then letters, digits, '_', '-' or ':' ("account:17",
+ *            "participant:p2"). At most TOLK_STORE_REF_MAX-1 bytes.
+ *   action   [a-z_]{1,63}: "login_failed", "appointment_booked", "token_revoked", ...
+ *            "audit_purged" is written only by tolk_store_audit_purge.
+ *   subject  "" (none) or the same form as actor ("appointment:42").
+ *   detail   "" or codes: letters, digits, '_', '-', ':', '=' and ',' ("role=client,reason=
+ *            expired"), at most TOLK_AUDIT_DETAIL_MAX-1 bytes.
+ * These character rules are what keep names and contact details out of the log: a full name
+ * has a space or letters outside ASCII, an e-mail address has '@' and '.', a written phone
+ * number has '+', spaces or brackets, free text has spaces, and none of them pass. The rules
+ * cannot tell an id from a single word or a bare string of digits, so callers log the ids the
+ * store issued, never text a person typed.
+ *
+ * The chain (audit_chain.h) hashes each entry, with a 32-byte key, over its fields and the hash
+ * of the entry before. The key is derived from the data key, which lives outside the database,
+ * so whoever holds only the database cannot edit, remove, reorder or insert entries without
+ * tolk_store_audit_verify noticing. The one thing a chain cannot show by itself is that its
+ * newest entries were cut off: verify reports the head (last seq and hash) so that a caller who
+ * kept an earlier head can check it is still there (see tolk_store_audit_verify).
+ */
+#define TOLK_AUDIT_DETAIL_MAX 256 /* detail text, counting the NUL */
+#define TOLK_AUDIT_HASH_BYTES 32
+#define TOLK_AUDIT_KEY_BYTES  32
+
+struct tolk_audit_entry {
+    uint64_t seq; /* 1, 2, 3, ... without gaps; set by the store */
+    int64_t at;   /* Unix seconds, UTC, as given by the caller */
+    char actor[TOLK_STORE_REF_MAX];
+    char action[TOLK_STORE_REF_MAX];
+    char subject[TOLK_STORE_REF_MAX];
+    char detail[TOLK_AUDIT_DETAIL_MAX];
+    uint8_t prev_hash[TOLK_AUDIT_HASH_BYTES]; /* the previous entry's hash (zeros for seq 1) */
+    uint8_t hash[TOLK_AUDIT_HASH_BYTES];
+};
+
+/* Why a chain does not verify. */
+enum tolk_audit_fault {
+    TOLK_AUDIT_OK = 0,
+    TOLK_AUDIT_BAD_HASH = 1,  /* an entry's fields do not match its hash: edited or forged */
+    TOLK_AUDIT_GAP = 2,       /* a seq is missing: entries were removed */
+    TOLK_AUDIT_BAD_PREV = 3,  /* an entry does not follow the one before: reordered, inserted */
+    TOLK_AUDIT_BAD_SEQ = 4,   /* a seq of 0, or not after the one before (or the anchor) */
+    TOLK_AUDIT_BAD_ANCHOR = 5 /* the start point moved without a logged purge: oldest cut off */
+};
+
+/* What tolk_store_audit_verify found. */
+struct tolk_audit_report {
+    int ok;                       /* 1: the whole chain verified */
+    enum tolk_audit_fault reason; /* TOLK_AUDIT_OK when ok */
+    uint64_t bad_seq;             /* where it broke (for GAP: the first missing seq), else 0 */
+    uint64_t count;               /* entries that verified before the walk ended or broke */
+    uint64_t anchor_seq;          /* where verification started: 0, or the last purged seq */
+    uint64_t head_seq;            /* the last entry that verified (anchor_seq if none) */
+    uint8_t head_hash[TOLK_AUDIT_HASH_BYTES]; /* its hash (the anchor's if none) */
+};
+
+/*
+ * Appends one entry. The texts follow the rules above (EINVAL otherwise, with a message naming
+ * the field, never its value); AT must not be negative. The last entry is read and the new one
+ * written inside one write transaction, so writers in other processes wait their turn and
+ * never fork the chain. KEY (TOLK_AUDIT_KEY_BYTES, the caller's, not kept) keys the hash.
+ * *seq_out, when seq_out is not NULL, gets the new entry's seq.
+ */
+int tolk_store_audit_append(struct tolk_store *st, const uint8_t key[TOLK_AUDIT_KEY_BYTES],
+                            const char *actor, const char *action, const char *subject,
+                            const char *detail, int64_t at, uint64_t *seq_out);
+
+/*
+ * Walks the whole log in seq order from the anchor, one row at a time (constant memory), in
+ * one read snapshot, and fills *out. Returns TOLK_STORE_OK only when every entry verified;
+ * TOLK_STORE_ECORRUPT when the chain is broken (out->reason and out->bad_seq say where and
+ * how); another negative status when the database could not be read (out->ok is 0).
+ *
+ * To detect removal of the newest entries, keep the head from an earlier run (head_seq,
+ * head_hash) somewhere else: it must still be there, i.e. head_seq >= the kept seq and the
+ * entry at the kept seq (tolk_store_audit_list with after_seq = kept seq - 1) has the kept hash.
+ */
+__attribute__((warn_unused_result)) int
+tolk_store_audit_verify(struct tolk_store *st, const uint8_t key[TOLK_AUDIT_KEY_BYTES],
+                        struct tolk_audit_report *out);
+
+/*
+ * Retention: in one transaction, deletes the oldest entries whose time is before BEFORE, stopping
+ * at the first entry that is not (so what is left stays one unbroken run) and never deleting the
+ * newest entry; moves the anchor to the last deleted entry; and appends an "audit_purged" entry
+ * (actor "system", detail "through_seq=N", N the anchor's seq) stamped with the current time,
+ * also when nothing was old enough. *purged gets the number of entries deleted, once committed.
+ */
+int tolk_store_audit_purge(struct tolk_store *st, const uint8_t key[TOLK_AUDIT_KEY_BYTES],
+                           int64_t before, uint64_t *purged);
+
+/*
+ * One page of the log for the admin view: up to CAP entries (CAP > 0) with seq > AFTER_SEQ, in
+ * seq order, into OUT (the caller's array). *n gets how many; fewer than CAP means the end. The
+ * next page starts after out[*n - 1].seq. Entries are returned as stored, not verified.
+ */
+int tolk_store_audit_list(struct tolk_store *st, uint64_t after_seq, struct tolk_audit_entry *out,
+                          size_t cap, size_t *n);
+
 #endif

@@ -46,6 +46,13 @@ struct tolk_store_ops {
     int (*appointment_create)(void *state, struct tolk_appointment *a,
                               const struct tolk_join_token *tokens, size_t n);
     int (*token_find)(void *state, const uint8_t *hash, struct tolk_token_grant *out);
+    /* Audit log. KEY is TOLK_AUDIT_KEY_BYTES; texts have passed the rules in store.h. */
+    int (*audit_append)(void *state, const uint8_t *key, const char *actor, const char *action,
+                        const char *subject, const char *detail, int64_t at, uint64_t *seq_out);
+    int (*audit_verify)(void *state, const uint8_t *key, struct tolk_audit_report *out);
+    int (*audit_purge)(void *state, const uint8_t *key, int64_t before, uint64_t *purged);
+    int (*audit_list)(void *state, uint64_t after_seq, struct tolk_audit_entry *out, size_t cap,
+                      size_t *n);
 };
 
 /* One registry line: locations written "SCHEME:rest" go to OPS with "rest" as the target. */

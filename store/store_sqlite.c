@@ -1,7 +1,8 @@
 /*
  * The SQLite backend: one file, one connection, used by one thread at a time.
  *
- * This file and store_sqlite_appointments.c are the only ones that include sqlite3.h. Everything it
+ * This file, store_sqlite_appointments.c and store_sqlite_audit.c are the only ones that
+ * include sqlite3.h. Everything it
  * runs is either fixed SQL below or a statement prepared once at open with values bound by length,
  * so no stored value is ever part of SQL text, and no stored value is ever part of an error
  * message: messages carry the operation, the path and SQLite's own description of the failure,
@@ -63,6 +64,39 @@ static const char *const migrations[] = {
     " valid_until INTEGER NOT NULL CHECK (valid_until > valid_from),"
     " revoked INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE INDEX join_tokens_appointment ON join_tokens (appointment_id);",
+    /*
+     * 4: the audit log, hash-chained (audit_chain.h), and the anchor its verification starts
+     * from after a purge. The triggers stop casual edits: rows can be neither changed nor
+     * deleted, and the anchor not moved, except while a purge holds the guard row inside its
+     * own transaction. They do not stop someone who drops them; the keyed chain catches that.
+     */
+    "CREATE TABLE audit_log ("
+    " seq INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " subject TEXT NOT NULL,"
+    " detail TEXT NOT NULL,"
+    " prev_hash BLOB NOT NULL CHECK (typeof(prev_hash) = 'blob' AND length(prev_hash) = 32),"
+    " hash BLOB NOT NULL CHECK (typeof(hash) = 'blob' AND length(hash) = 32));"
+    "CREATE TABLE audit_anchor ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " seq INTEGER NOT NULL,"
+    " hash BLOB NOT NULL CHECK (typeof(hash) = 'blob' AND length(hash) = 32));"
+    "CREATE TABLE audit_purge_guard (id INTEGER PRIMARY KEY CHECK (id = 1));"
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+    " WHEN NOT EXISTS (SELECT 1 FROM audit_purge_guard)"
+    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+    "CREATE TRIGGER audit_anchor_no_insert BEFORE INSERT ON audit_anchor"
+    " WHEN NOT EXISTS (SELECT 1 FROM audit_purge_guard)"
+    " BEGIN SELECT RAISE(ABORT, 'audit_anchor moves only in a purge'); END;"
+    "CREATE TRIGGER audit_anchor_no_update BEFORE UPDATE ON audit_anchor"
+    " WHEN NOT EXISTS (SELECT 1 FROM audit_purge_guard)"
+    " BEGIN SELECT RAISE(ABORT, 'audit_anchor moves only in a purge'); END;"
+    "CREATE TRIGGER audit_anchor_no_delete BEFORE DELETE ON audit_anchor"
+    " BEGIN SELECT RAISE(ABORT, 'audit_anchor moves only in a purge'); END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -88,6 +122,20 @@ static const char *const stmt_sql[ST_COUNT] = {
                       " t.valid_from, t.valid_until, t.revoked"
                       " FROM join_tokens t JOIN appointments a ON a.id = t.appointment_id"
                       " WHERE t.token_hash = ?1",
+    [ST_AUDIT_READ_BEGIN] = "BEGIN DEFERRED",
+    [ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+    [ST_AUDIT_ANCHOR_GET] = "SELECT seq, hash FROM audit_anchor WHERE id = 1",
+    [ST_AUDIT_ANCHOR_SET] = "INSERT INTO audit_anchor (id, seq, hash) VALUES (1, ?1, ?2)"
+                            " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq,"
+                            " hash = excluded.hash",
+    [ST_AUDIT_ADD] = "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash,"
+                     " hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_AUDIT_LIST] = "SELECT seq, at, actor, action, subject, detail, prev_hash, hash"
+                      " FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [ST_AUDIT_PURGE_END] = "SELECT seq FROM audit_log WHERE at >= ?1 ORDER BY seq LIMIT 1",
+    [ST_AUDIT_GUARD_ON] = "INSERT INTO audit_purge_guard (id) VALUES (1)",
+    [ST_AUDIT_GUARD_OFF] = "DELETE FROM audit_purge_guard",
+    [ST_AUDIT_DELETE] = "DELETE FROM audit_log WHERE seq <= ?1",
 };
 
 int tolk_store_latest_schema_version(void)
@@ -692,6 +740,10 @@ const struct tolk_store_ops tolk_store_sqlite_ops = {
     .session_events_purge = sq_session_events_purge,
     .appointment_create = sq_appointment_create,
     .token_find = sq_token_find,
+    .audit_append = sq_audit_append,
+    .audit_verify = sq_audit_verify,
+    .audit_purge = sq_audit_purge,
+    .audit_list = sq_audit_list,
 };
 
 int tolk_store_sqlite_create_at_version(const char *path, int version, char *err, size_t errlen)

@@ -23,6 +23,16 @@ enum stmt_id {
     ST_APPOINTMENT_ADD,
     ST_TOKEN_ADD,
     ST_TOKEN_FIND,
+    ST_AUDIT_READ_BEGIN,
+    ST_AUDIT_HEAD,
+    ST_AUDIT_ANCHOR_GET,
+    ST_AUDIT_ANCHOR_SET,
+    ST_AUDIT_ADD,
+    ST_AUDIT_LIST,
+    ST_AUDIT_PURGE_END,
+    ST_AUDIT_GUARD_ON,
+    ST_AUDIT_GUARD_OFF,
+    ST_AUDIT_DELETE,
     ST_COUNT
 };
 
@@ -52,5 +62,13 @@ void sq_rollback(struct sq *s);
 int sq_appointment_create(void *state, struct tolk_appointment *a,
                           const struct tolk_join_token *tokens, size_t n);
 int sq_token_find(void *state, const uint8_t *hash, struct tolk_token_grant *out);
+
+/* store_sqlite_audit.c */
+int sq_audit_append(void *state, const uint8_t *key, const char *actor, const char *action,
+                    const char *subject, const char *detail, int64_t at, uint64_t *seq_out);
+int sq_audit_verify(void *state, const uint8_t *key, struct tolk_audit_report *out);
+int sq_audit_purge(void *state, const uint8_t *key, int64_t before, uint64_t *purged);
+int sq_audit_list(void *state, uint64_t after_seq, struct tolk_audit_entry *out, size_t cap,
+                  size_t *n);
 
 #endif
