@@ -2,11 +2,10 @@
  * The SQLite backend: one file, one connection, used by one thread at a time.
  *
  * This file, store_sqlite_appointments.c and store_sqlite_audit.c are the only ones that
- * include sqlite3.h. Everything it
- * runs is either fixed SQL below or a statement prepared once at open with values bound by length,
- * so no stored value is ever part of SQL text, and no stored value is ever part of an error
- * message: messages carry the operation, the path and SQLite's own description of the failure,
- * nothing else.
+ * include sqlite3.h. Everything they run is either fixed SQL or a statement prepared once at
+ * open with values bound by length, so no stored value is ever part of SQL text, and no stored
+ * value is ever part of an error message: messages carry the operation, the path and SQLite's
+ * own description of the failure, nothing else.
  *
  * Opening never changes a file it is going to refuse. Everything that writes (WAL journaling,
  * migrations) happens only after the file has been shown to be a SQLite database, to pass a
