@@ -11,7 +11,7 @@ packages=(
     libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libsodium-dev libsqlite3-dev
     libopus-dev libjansson-dev libinih-dev libcmocka-dev
     # run and test
-    openssl python3 sqlite3 valgrind
+    openssl python3 sqlite3 valgrind tzdata
 )
 
 missing=()
