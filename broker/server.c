@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "log.h"
@@ -170,7 +171,9 @@ static struct lws_context *create_context(struct tolkd *d, const struct lws_prot
     if (strchr(d->cfg.listen_host, ':') == NULL)
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.user = d;
-    info.fd_limit_per_thread = d->cfg.max_connections + 64;
+    /* fd_limit_per_thread stays 0: lws then sizes its fd table from the process limit (raised
+     * in raise_fd_limit) and finds a socket's connection by index; a smaller explicit limit
+     * makes lws 4.1.6 scan the whole table on every event (8% of CPU at 900 connections). */
     return lws_create_context(&info);
 }
 
@@ -183,6 +186,19 @@ static int announce(struct tolkd *d)
     TLOG_INFO("listening", "port=%d loop=%s", port,
               d->cfg.event_loop == TOLK_LOOP_LIBEV ? "libev" : "poll");
     return port;
+}
+
+/* Makes room for max_connections sockets plus lws' own descriptors, within the hard limit. */
+static void raise_fd_limit(const struct tolk_config *cfg)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)cfg->max_connections + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+        TLOG_WARN("fd_limit_low", "max_connections=%u open_files=%llu", cfg->max_connections,
+                  (unsigned long long)rl.rlim_cur);
 }
 
 static void install_signals(void)
@@ -233,6 +249,7 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
         {NULL, NULL, 0, 0, 0, NULL, 0},
     };
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit(cfg);
     struct ev_loop *loop = NULL;
     ev_signal sigs[2];
     if (cfg->event_loop == TOLK_LOOP_LIBEV) {
