@@ -97,21 +97,32 @@ static json_t *demo_json(const struct tolkd_demo *demo, const char *host, int po
                      session_json(&demo->sessions[0]), "sessions", sessions);
 }
 
+/* Written to a temporary file and renamed into place, so that a reader never sees half. */
 int tolkd_demo_write(const struct tolkd_demo *demo, const char *path, const char *host, int port,
                      const char *ca, char *err, size_t errlen)
 {
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
+        snprintf(err, errlen, "the demo session file name is too long");
+        return -1;
+    }
     json_t *doc = demo_json(demo, host, port, ca);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     int rc = -1;
     if (fd < 0) {
-        snprintf(err, errlen, "cannot write the demo session file %s: %s", path, strerror(errno));
-    } else if (json_dumpfd(doc, fd, JSON_INDENT(2)) != 0 || write(fd, "\n", 1) != 1) {
-        snprintf(err, errlen, "cannot write the demo session file %s", path);
+        snprintf(err, errlen, "cannot write the demo session file %s: %s", tmp, strerror(errno));
+    } else if (json_dumpfd(doc, fd, JSON_INDENT(2)) != 0 || write(fd, "\n", 1) != 1 ||
+               fsync(fd) != 0) {
+        snprintf(err, errlen, "cannot write the demo session file %s", tmp);
+    } else if (rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
     } else {
         rc = 0;
     }
     if (fd >= 0)
         close(fd);
+    if (rc != 0)
+        unlink(tmp);
     json_decref(doc);
     return rc;
 }
