@@ -445,42 +445,46 @@ static int audit_detail_ok(const char *s)
  * names the field and the rule, never the text: a rejected text is exactly the kind that may
  * hold a name.
  */
-static int check_audit_text(struct tolk_store *st, const char *name, const char *text, size_t cap,
-                            int required, int (*ok)(const char *), const char *rule)
+static int check_audit_text(struct tolk_store *st, const char *op, const char *name,
+                            const char *text, size_t cap, int required, int (*ok)(const char *),
+                            const char *rule)
 {
     const char *problem;
 
     if (text == NULL)
-        return fail(st, TOLK_STORE_EINVAL, "audit_append: no %s given", name);
+        return fail(st, TOLK_STORE_EINVAL, "%s: no %s given", op, name);
     problem = text_problem(text, cap, required);
     if (problem != NULL)
-        return fail(st, TOLK_STORE_EINVAL, "audit_append: %s %s", name, problem);
+        return fail(st, TOLK_STORE_EINVAL, "%s: %s %s", op, name, problem);
     if (text[0] != '\0' && !ok(text))
-        return fail(st, TOLK_STORE_EINVAL, "audit_append: %s must be %s", name, rule);
+        return fail(st, TOLK_STORE_EINVAL, "%s: %s must be %s", op, name, rule);
     return TOLK_STORE_OK;
 }
 
-static int check_audit_entry(struct tolk_store *st, const char *actor, const char *action,
-                             const char *subject, const char *detail, int64_t at)
+/* OP names the operation in messages: audit_append, or the change an audit note rides with. */
+static int check_audit_entry(struct tolk_store *st, const char *op, const char *actor,
+                             const char *action, const char *subject, const char *detail,
+                             int64_t at)
 {
     static const char ref_rule[] = "\"system\" or kind:id (letters, digits, '_', '-', ':')";
-    int rc = check_audit_text(st, "actor", actor, TOLK_STORE_REF_MAX, 1, audit_ref_ok, ref_rule);
+    int rc =
+        check_audit_text(st, op, "actor", actor, TOLK_STORE_REF_MAX, 1, audit_ref_ok, ref_rule);
 
     if (rc == TOLK_STORE_OK)
-        rc = check_audit_text(st, "action", action, TOLK_STORE_REF_MAX, 1, audit_action_ok,
+        rc = check_audit_text(st, op, "action", action, TOLK_STORE_REF_MAX, 1, audit_action_ok,
                               "lowercase letters and '_'");
     if (rc == TOLK_STORE_OK)
-        rc =
-            check_audit_text(st, "subject", subject, TOLK_STORE_REF_MAX, 0, audit_ref_ok, ref_rule);
+        rc = check_audit_text(st, op, "subject", subject, TOLK_STORE_REF_MAX, 0, audit_ref_ok,
+                              ref_rule);
     if (rc == TOLK_STORE_OK)
-        rc = check_audit_text(st, "detail", detail, TOLK_AUDIT_DETAIL_MAX, 0, audit_detail_ok,
+        rc = check_audit_text(st, op, "detail", detail, TOLK_AUDIT_DETAIL_MAX, 0, audit_detail_ok,
                               "codes (letters, digits, '_', '-', ':', '=', ',')");
     if (rc != TOLK_STORE_OK)
         return rc;
     if (strcmp(action, TOLK_AUDIT_ACTION_PURGED) == 0)
-        return fail(st, TOLK_STORE_EINVAL, "audit_append: that action is written only by purge");
+        return fail(st, TOLK_STORE_EINVAL, "%s: that action is written only by purge", op);
     if (at < 0)
-        return fail(st, TOLK_STORE_EINVAL, "audit_append: the time must not be negative");
+        return fail(st, TOLK_STORE_EINVAL, "%s: the time must not be negative", op);
     return TOLK_STORE_OK;
 }
 
@@ -494,7 +498,7 @@ int tolk_store_audit_append(struct tolk_store *st, const uint8_t key[TOLK_AUDIT_
         return TOLK_STORE_EINVAL;
     if (key == NULL)
         return fail(st, TOLK_STORE_EINVAL, "audit_append: no key given");
-    rc = check_audit_entry(st, actor, action, subject, detail, at);
+    rc = check_audit_entry(st, "audit_append", actor, action, subject, detail, at);
     if (rc != TOLK_STORE_OK)
         return rc;
     return forward(
@@ -531,4 +535,291 @@ int tolk_store_audit_list(struct tolk_store *st, uint64_t after_seq, struct tolk
     if (out == NULL || cap == 0 || n == NULL)
         return fail(st, TOLK_STORE_EINVAL, "audit_list: no room for entries or for their count");
     return forward(st, st->ops->audit_list(st->state, after_seq, out, cap, n));
+}
+
+static const char *const account_roles[] = {"admin", "staff", "clinician", "interpreter"};
+
+const char *tolk_account_role_name(enum tolk_account_role role)
+{
+    if (role < TOLK_ROLE_ADMIN || role > TOLK_ROLE_INTERPRETER)
+        return NULL;
+    return account_roles[role - TOLK_ROLE_ADMIN];
+}
+
+int tolk_account_role_parse(const char *text, enum tolk_account_role *role)
+{
+    for (size_t i = 0; text != NULL && i < sizeof(account_roles) / sizeof(account_roles[0]); i++) {
+        if (strcmp(text, account_roles[i]) == 0) {
+            *role = (enum tolk_account_role)(TOLK_ROLE_ADMIN + (int)i);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Never reads past TOLK_USERNAME_MAX + 1 bytes, so an unterminated buffer is refused safely. */
+int tolk_username_valid(const char *text)
+{
+    size_t n;
+
+    if (text == NULL)
+        return 0;
+    n = strnlen(text, TOLK_USERNAME_MAX + 1);
+    if (n < TOLK_USERNAME_MIN || n > TOLK_USERNAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = text[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Checks an audit note that rides with OP. SUBJECT_BY_STORE: the store writes the subject
+ * itself, so the caller's must be "" (a caller that thinks it chose one is told so).
+ */
+static int check_note(struct tolk_store *st, const char *op, const struct tolk_audit_note *note,
+                      int subject_by_store)
+{
+    if (note == NULL)
+        return TOLK_STORE_OK;
+    if (note->key == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: the audit note has no key", op);
+    if (subject_by_store && (note->subject == NULL || note->subject[0] != '\0'))
+        return fail(st, TOLK_STORE_EINVAL, "%s: the audit note's subject is the store's to set",
+                    op);
+    return check_audit_entry(st, op, note->actor, note->action,
+                             subject_by_store ? "" : note->subject, note->detail, note->at);
+}
+
+/* Checks a new account against the contract; messages name the field, never its value. */
+static int check_account(struct tolk_store *st, const char *op, const struct tolk_account *a)
+{
+    const char *problem;
+
+    if (!tolk_username_valid(a->username))
+        return fail(st, TOLK_STORE_EINVAL,
+                    "%s: username must be %d to %d characters of a-z, 0-9, '.', '_' and '-'", op,
+                    TOLK_USERNAME_MIN, TOLK_USERNAME_MAX);
+    if (tolk_account_role_name(a->role) == NULL)
+        return fail(st, TOLK_STORE_EINVAL,
+                    "%s: role must be admin, staff, clinician or interpreter", op);
+    if ((problem = text_problem(a->password_hash, sizeof(a->password_hash), 1)) != NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: password_hash %s", op, problem);
+    if (a->disabled != 0 && a->disabled != 1)
+        return fail(st, TOLK_STORE_EINVAL, "%s: disabled must be 0 or 1", op);
+    return TOLK_STORE_OK;
+}
+
+static int account_create(struct tolk_store *st, const char *op, struct tolk_account *a,
+                          int bootstrap, const struct tolk_audit_note *note)
+{
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (a == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no account given", op);
+    rc = check_account(st, op, a);
+    if (rc == TOLK_STORE_OK && bootstrap && a->role != TOLK_ROLE_ADMIN)
+        rc = fail(st, TOLK_STORE_EINVAL, "%s: the first account must be an admin", op);
+    if (rc == TOLK_STORE_OK)
+        rc = check_note(st, op, note, 1);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->account_create(st->state, a, bootstrap, note));
+}
+
+int tolk_store_account_create(struct tolk_store *st, struct tolk_account *a,
+                              const struct tolk_audit_note *note)
+{
+    return account_create(st, "account_create", a, 0, note);
+}
+
+int tolk_store_account_bootstrap(struct tolk_store *st, struct tolk_account *a,
+                                 const struct tolk_audit_note *note)
+{
+    return account_create(st, "account_bootstrap", a, 1, note);
+}
+
+int tolk_store_account_find(struct tolk_store *st, const char *username, struct tolk_account *out)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "account_find: no place for the result");
+    if (!tolk_username_valid(username))
+        return fail(st, TOLK_STORE_EINVAL, "account_find: that is not a valid username");
+    return forward(st, st->ops->account_find(st->state, username, out));
+}
+
+int tolk_store_account_get(struct tolk_store *st, int64_t id, struct tolk_account *out)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "account_get: no place for the result");
+    return forward(st, st->ops->account_get(st->state, id, out));
+}
+
+int tolk_store_account_count_role(struct tolk_store *st, enum tolk_account_role role,
+                                  uint64_t *count)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (count == NULL || tolk_account_role_name(role) == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "account_count_role: bad role or no place for it");
+    return forward(st, st->ops->account_count_role(st->state, role, count));
+}
+
+int tolk_store_account_list(struct tolk_store *st, int64_t after_id, struct tolk_account *out,
+                            size_t cap, size_t *n)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL || cap == 0 || n == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "account_list: no room for accounts or their count");
+    return forward(st, st->ops->account_list(st->state, after_id, out, cap, n));
+}
+
+int tolk_store_account_set_disabled(struct tolk_store *st, int64_t id, int disabled,
+                                    const struct tolk_audit_note *note)
+{
+    static const char op[] = "account_set_disabled";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (disabled != 0 && disabled != 1)
+        return fail(st, TOLK_STORE_EINVAL, "%s: disabled must be 0 or 1", op);
+    rc = check_note(st, op, note, 0);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->account_set_disabled(st->state, id, disabled, note));
+}
+
+int tolk_store_account_set_password_hash(struct tolk_store *st, int64_t id, const char *hash)
+{
+    const char *problem;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (hash == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "account_set_password_hash: no hash given");
+    if ((problem = text_problem(hash, TOLK_PASSWORD_HASH_MAX, 1)) != NULL)
+        return fail(st, TOLK_STORE_EINVAL, "account_set_password_hash: hash %s", problem);
+    return forward(st, st->ops->account_set_password_hash(st->state, id, hash));
+}
+
+int tolk_store_auth_token_add(struct tolk_store *st, const struct tolk_auth_token *t,
+                              const struct tolk_audit_note *note)
+{
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (t == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "auth_token_add: no token given");
+    rc = check_note(st, "auth_token_add", note, 0);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->auth_token_add(st->state, t, note));
+}
+
+int tolk_store_auth_token_find(struct tolk_store *st,
+                               const uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES],
+                               struct tolk_auth_grant *out)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (hash == NULL || out == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "auth_token_find: no hash or no place for the result");
+    return forward(st, st->ops->auth_token_find(st->state, hash, out));
+}
+
+int tolk_store_auth_token_revoke(struct tolk_store *st,
+                                 const uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES],
+                                 const struct tolk_audit_note *note)
+{
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (hash == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "auth_token_revoke: no hash given");
+    rc = check_note(st, "auth_token_revoke", note, 0);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->auth_token_revoke(st->state, hash, note));
+}
+
+int tolk_store_auth_tokens_purge(struct tolk_store *st, int64_t before, uint64_t *purged)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (purged == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "auth_tokens_purge: no place for the result");
+    return forward(st, st->ops->auth_tokens_purge(st->state, before, purged));
+}
+
+int tolk_store_login_failure_get(struct tolk_store *st, const char *key,
+                                 struct tolk_login_failures *out)
+{
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    rc = check_key(st, "login_failure_get", key);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    if (out == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "login_failure_get: no place for the result");
+    return forward(st, st->ops->login_failure_get(st->state, key, out));
+}
+
+#define LOGIN_FAILURE_KEYS_MAX 4
+
+int tolk_store_login_failure_record(struct tolk_store *st, const char *const *keys, size_t n,
+                                    int64_t at, int64_t forget_before, uint32_t *counts,
+                                    const struct tolk_audit_note *note)
+{
+    static const char op[] = "login_failure_record";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (keys == NULL || n == 0 || n > LOGIN_FAILURE_KEYS_MAX)
+        return fail(st, TOLK_STORE_EINVAL, "%s: needs 1 to %d keys", op, LOGIN_FAILURE_KEYS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        rc = check_key(st, op, keys[i]);
+        if (rc != TOLK_STORE_OK)
+            return rc;
+    }
+    rc = check_note(st, op, note, 0);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(
+        st, st->ops->login_failure_record(st->state, keys, n, at, forget_before, counts, note));
+}
+
+int tolk_store_login_failure_reset(struct tolk_store *st, const char *key)
+{
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    rc = check_key(st, "login_failure_reset", key);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->login_failure_reset(st->state, key));
+}
+
+int tolk_store_login_failures_purge(struct tolk_store *st, int64_t before, uint64_t *purged)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (purged == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "login_failures_purge: no place for the result");
+    return forward(st, st->ops->login_failures_purge(st->state, before, purged));
 }

@@ -142,6 +142,175 @@ int tolk_store_token_find(struct tolk_store *st, const uint8_t hash[TOLK_STORE_T
                           struct tolk_token_grant *out);
 
 /*
+ * Accounts of the people who run the service: admin, staff, clinician, interpreter. (Clients
+ * have no account: a join token is all they need.)
+ *
+ * A username is a staff login chosen by the clinic, not a person's name: 3 to 64 characters of
+ * [a-z0-9._-] ("m.jansen", "desk-3"). The rule keeps spaces, capitals, '@' and non-ASCII out,
+ * so a full name or an e-mail address cannot be stored as one. Usernames are unique without
+ * regard to case. The store keeps only a password hash (its text, made by the caller), never a
+ * password. Audit entries name an account by id ("account:17"), never by username.
+ */
+#define TOLK_USERNAME_MIN      3
+#define TOLK_USERNAME_MAX      64  /* characters (bytes), without the NUL */
+#define TOLK_PASSWORD_HASH_MAX 256 /* password hash text, counting the NUL */
+
+enum tolk_account_role {
+    TOLK_ROLE_ADMIN = 1,
+    TOLK_ROLE_STAFF = 2,
+    TOLK_ROLE_CLINICIAN = 3,
+    TOLK_ROLE_INTERPRETER = 4,
+};
+
+struct tolk_account {
+    int64_t id; /* set by the store */
+    char username[TOLK_USERNAME_MAX + 1];
+    enum tolk_account_role role;
+    char password_hash[TOLK_PASSWORD_HASH_MAX]; /* "" in lists: they never carry hashes */
+    int disabled;                               /* 0 or 1 */
+    int64_t created_at;                         /* Unix seconds, UTC, as given by the caller */
+};
+
+/* "admin", "staff", "clinician", "interpreter"; NULL for a value outside the enum. */
+const char *tolk_account_role_name(enum tolk_account_role role);
+/* The role named TEXT: 0 and *role set, or -1 for a text that names none. */
+int tolk_account_role_parse(const char *text, enum tolk_account_role *role);
+/* 1 if TEXT follows the username rule above, else 0. NULL is 0. */
+int tolk_username_valid(const char *text);
+
+/*
+ * An audit entry written in the same transaction as the change it records, so that the change
+ * and its entry are stored together or not at all. The texts follow the rules of "Audit log"
+ * below (checked as tolk_store_audit_append checks them); KEY is the caller's and not kept.
+ * Functions that take a note accept NULL for "no entry".
+ */
+struct tolk_audit_note {
+    const uint8_t *key; /* TOLK_AUDIT_KEY_BYTES (defined below) */
+    const char *actor;
+    const char *action;
+    const char *subject; /* "" for none, unless the function says it fills it in */
+    const char *detail;
+    int64_t at; /* Unix seconds, UTC, not negative */
+};
+
+/*
+ * Creates account *A (its id is filled in; the username must follow the rule, the role be one
+ * of the enum, the hash non-empty text, disabled 0 or 1) with NOTE's entry, whose subject the
+ * store sets to "account:<new id>" (pass ""). A username that exists, in any case, is
+ * TOLK_STORE_ECONSTRAINT and nothing is written.
+ */
+int tolk_store_account_create(struct tolk_store *st, struct tolk_account *a,
+                              const struct tolk_audit_note *note);
+
+/*
+ * The bootstrap of a new installation: as tolk_store_account_create, but only while no admin
+ * account exists (A's role must be admin). The check and the insert share one write
+ * transaction, so two bootstraps racing cannot both succeed: the second gets
+ * TOLK_STORE_ECONSTRAINT.
+ */
+int tolk_store_account_bootstrap(struct tolk_store *st, struct tolk_account *a,
+                                 const struct tolk_audit_note *note);
+
+/* Looks an account up by username (in any case) or by id. TOLK_STORE_ENOTFOUND if none. */
+int tolk_store_account_find(struct tolk_store *st, const char *username, struct tolk_account *out);
+int tolk_store_account_get(struct tolk_store *st, int64_t id, struct tolk_account *out);
+
+/* How many accounts have ROLE (disabled ones too). */
+int tolk_store_account_count_role(struct tolk_store *st, enum tolk_account_role role,
+                                  uint64_t *count);
+
+/*
+ * One page of accounts in id order: up to CAP (> 0) with id > AFTER_ID into OUT (the caller's
+ * array), without their password hashes. *n gets how many; fewer than CAP means the end.
+ */
+int tolk_store_account_list(struct tolk_store *st, int64_t after_id, struct tolk_account *out,
+                            size_t cap, size_t *n);
+
+/*
+ * Disables (DISABLED = 1) or enables (0) account ID, with NOTE's entry. Disabling also revokes
+ * every token the account holds, in the same transaction, so a disabled account is locked out
+ * at once rather than when its tokens expire. TOLK_STORE_ENOTFOUND if there is no such account
+ * (and nothing is written).
+ */
+int tolk_store_account_set_disabled(struct tolk_store *st, int64_t id, int disabled,
+                                    const struct tolk_audit_note *note);
+
+/* Replaces account ID's password hash (after a rehash with stronger limits). */
+int tolk_store_account_set_password_hash(struct tolk_store *st, int64_t id, const char *hash);
+
+/*
+ * Bearer tokens of logged-in accounts. As with join tokens, the store keeps only the hash of a
+ * token (TOLK_STORE_TOKEN_HASH_BYTES), so a copy of the database cannot be used to log in.
+ */
+struct tolk_auth_token {
+    uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES];
+    int64_t account_id;
+    int64_t expires_at; /* Unix seconds, UTC */
+};
+
+/* What a token grants, with its account's state at the time of the lookup. */
+struct tolk_auth_grant {
+    int64_t account_id;
+    enum tolk_account_role role;
+    int account_disabled;
+    int64_t expires_at;
+    int revoked;
+};
+
+/*
+ * Stores token T with NOTE's entry. A hash that exists is TOLK_STORE_ECONSTRAINT; an account
+ * that does not is TOLK_STORE_ENOTFOUND.
+ */
+int tolk_store_auth_token_add(struct tolk_store *st, const struct tolk_auth_token *t,
+                              const struct tolk_audit_note *note);
+
+/*
+ * Looks a token up by its hash, with its account. TOLK_STORE_ENOTFOUND if no token has that
+ * hash. Expiry, revocation and a disabled account are the caller's to judge: all are in *out.
+ */
+int tolk_store_auth_token_find(struct tolk_store *st,
+                               const uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES],
+                               struct tolk_auth_grant *out);
+
+/* Revokes one token (logout) with NOTE's entry. TOLK_STORE_ENOTFOUND if there is none. */
+int tolk_store_auth_token_revoke(struct tolk_store *st,
+                                 const uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES],
+                                 const struct tolk_audit_note *note);
+
+/* Deletes every token that expired before BEFORE (Unix seconds), in one transaction. */
+int tolk_store_auth_tokens_purge(struct tolk_store *st, int64_t before, uint64_t *purged);
+
+/*
+ * Failed logins, counted per key for rate limiting. A key is chosen by the caller and must not
+ * be a name or an address in clear (tolkd uses keyed hashes: "acct:<hex>", "addr:<hex>"); the
+ * same rules as meta keys apply. Times are Unix seconds.
+ */
+struct tolk_login_failures {
+    uint32_t failures; /* 0 for a key never recorded (or reset) */
+    int64_t last_at;   /* the last failure, 0 if none */
+};
+
+/* Reads KEY's count. A key with no record is not an error: *out is zeros. */
+int tolk_store_login_failure_get(struct tolk_store *st, const char *key,
+                                 struct tolk_login_failures *out);
+
+/*
+ * Records one failure at AT against each of the N keys (1 to 4) and NOTE's entry, in one
+ * transaction. A key's count goes up by one, or starts again at 1 if its last failure was
+ * before FORGET_BEFORE (old failures are forgiven). COUNTS (N of them, may be NULL) get the new
+ * counts.
+ */
+int tolk_store_login_failure_record(struct tolk_store *st, const char *const *keys, size_t n,
+                                    int64_t at, int64_t forget_before, uint32_t *counts,
+                                    const struct tolk_audit_note *note);
+
+/* Forgets KEY's failures (after a successful login). No record is not an error. */
+int tolk_store_login_failure_reset(struct tolk_store *st, const char *key);
+
+/* Deletes the records whose last failure was before BEFORE, in one transaction. */
+int tolk_store_login_failures_purge(struct tolk_store *st, int64_t before, uint64_t *purged);
+
+/*
  * Audit log: an append-only, hash-chained record of security-relevant events (logins and their
  * failures, account changes, bookings, token issue and revoke, session join/leave/admit/deny).
  *

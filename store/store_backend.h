@@ -53,6 +53,32 @@ struct tolk_store_ops {
     int (*audit_purge)(void *state, const uint8_t *key, int64_t before, uint64_t *purged);
     int (*audit_list)(void *state, uint64_t after_seq, struct tolk_audit_entry *out, size_t cap,
                       size_t *n);
+    /*
+     * Accounts, bearer tokens and login failures. NOTE is NULL or has passed the audit rules;
+     * a backend writes it in the same transaction as the change. BOOTSTRAP asks account_create
+     * to refuse (ECONSTRAINT) while an admin exists.
+     */
+    int (*account_create)(void *state, struct tolk_account *a, int bootstrap,
+                          const struct tolk_audit_note *note);
+    int (*account_find)(void *state, const char *username, struct tolk_account *out);
+    int (*account_get)(void *state, int64_t id, struct tolk_account *out);
+    int (*account_count_role)(void *state, enum tolk_account_role role, uint64_t *count);
+    int (*account_list)(void *state, int64_t after_id, struct tolk_account *out, size_t cap,
+                        size_t *n);
+    int (*account_set_disabled)(void *state, int64_t id, int disabled,
+                                const struct tolk_audit_note *note);
+    int (*account_set_password_hash)(void *state, int64_t id, const char *hash);
+    int (*auth_token_add)(void *state, const struct tolk_auth_token *t,
+                          const struct tolk_audit_note *note);
+    int (*auth_token_find)(void *state, const uint8_t *hash, struct tolk_auth_grant *out);
+    int (*auth_token_revoke)(void *state, const uint8_t *hash, const struct tolk_audit_note *note);
+    int (*auth_tokens_purge)(void *state, int64_t before, uint64_t *purged);
+    int (*login_failure_get)(void *state, const char *key, struct tolk_login_failures *out);
+    int (*login_failure_record)(void *state, const char *const *keys, size_t n, int64_t at,
+                                int64_t forget_before, uint32_t *counts,
+                                const struct tolk_audit_note *note);
+    int (*login_failure_reset)(void *state, const char *key);
+    int (*login_failures_purge)(void *state, int64_t before, uint64_t *purged);
 };
 
 /* One registry line: locations written "SCHEME:rest" go to OPS with "rest" as the target. */

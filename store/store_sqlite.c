@@ -1,11 +1,11 @@
 /*
  * The SQLite backend: one file, one connection, used by one thread at a time.
  *
- * This file, store_sqlite_appointments.c and store_sqlite_audit.c are the only ones that
- * include sqlite3.h. Everything they run is either fixed SQL or a statement prepared once at
- * open with values bound by length, so no stored value is ever part of SQL text, and no stored
- * value is ever part of an error message: messages carry the operation, the path and SQLite's
- * own description of the failure, nothing else.
+ * This file, store_sqlite_appointments.c, store_sqlite_audit.c and store_sqlite_accounts.c are
+ * the only ones that include sqlite3.h. Everything they run is either fixed SQL or a statement
+ * prepared once at open with values bound by length, so no stored value is ever part of SQL
+ * text, and no stored value is ever part of an error message: messages carry the operation, the
+ * path and SQLite's own description of the failure, nothing else.
  *
  * Opening never changes a file it is going to refuse. Everything that writes (WAL journaling,
  * migrations) happens only after the file has been shown to be a SQLite database, to pass a
@@ -96,6 +96,28 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'audit_anchor moves only in a purge'); END;"
     "CREATE TRIGGER audit_anchor_no_delete BEFORE DELETE ON audit_anchor"
     " BEGIN SELECT RAISE(ABORT, 'audit_anchor moves only in a purge'); END;",
+    /*
+     * 5: staff accounts (store.h, "Accounts"), the hashes of their bearer tokens, and failed
+     * logins counted per keyed-hash key for rate limiting. Usernames are unique in any case.
+     */
+    "CREATE TABLE accounts ("
+    " id INTEGER PRIMARY KEY,"
+    " username TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'clinician', 'interpreter')),"
+    " password_hash TEXT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE auth_tokens ("
+    " token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),"
+    " account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,"
+    " expires_at INTEGER NOT NULL,"
+    " revoked INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX auth_tokens_account ON auth_tokens (account_id);"
+    "CREATE INDEX auth_tokens_expires ON auth_tokens (expires_at);"
+    "CREATE TABLE login_failures ("
+    " key TEXT PRIMARY KEY,"
+    " failures INTEGER NOT NULL,"
+    " last_at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -135,6 +157,33 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_AUDIT_GUARD_ON] = "INSERT INTO audit_purge_guard (id) VALUES (1)",
     [ST_AUDIT_GUARD_OFF] = "DELETE FROM audit_purge_guard",
     [ST_AUDIT_DELETE] = "DELETE FROM audit_log WHERE seq <= ?1",
+    [ST_ACCOUNT_ADD] = "INSERT INTO accounts (username, role, password_hash, disabled, created_at)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_ACCOUNT_FIND] = "SELECT id, username, role, password_hash, disabled, created_at"
+                        " FROM accounts WHERE username = ?1",
+    [ST_ACCOUNT_GET] = "SELECT id, username, role, password_hash, disabled, created_at"
+                       " FROM accounts WHERE id = ?1",
+    [ST_ACCOUNT_COUNT_ROLE] = "SELECT count(*) FROM accounts WHERE role = ?1",
+    [ST_ACCOUNT_LIST] = "SELECT id, username, role, '', disabled, created_at"
+                        " FROM accounts WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [ST_ACCOUNT_SET_DISABLED] = "UPDATE accounts SET disabled = ?2 WHERE id = ?1",
+    [ST_ACCOUNT_SET_HASH] = "UPDATE accounts SET password_hash = ?2 WHERE id = ?1",
+    [ST_AUTH_TOKEN_ADD] = "INSERT INTO auth_tokens (token_hash, account_id, expires_at)"
+                          " VALUES (?1, ?2, ?3)",
+    [ST_AUTH_TOKEN_FIND] = "SELECT t.account_id, a.role, a.disabled, t.expires_at, t.revoked"
+                           " FROM auth_tokens t JOIN accounts a ON a.id = t.account_id"
+                           " WHERE t.token_hash = ?1",
+    [ST_AUTH_TOKEN_REVOKE] = "UPDATE auth_tokens SET revoked = 1 WHERE token_hash = ?1",
+    [ST_AUTH_TOKENS_REVOKE_ACCOUNT] = "UPDATE auth_tokens SET revoked = 1"
+                                      " WHERE account_id = ?1 AND revoked = 0",
+    [ST_AUTH_TOKENS_PURGE] = "DELETE FROM auth_tokens WHERE expires_at < ?1",
+    [ST_LOGIN_FAILURE_GET] = "SELECT failures, last_at FROM login_failures WHERE key = ?1",
+    [ST_LOGIN_FAILURE_RECORD] =
+        "INSERT INTO login_failures (key, failures, last_at) VALUES (?1, 1, ?2)"
+        " ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN last_at < ?3 THEN 1"
+        " ELSE min(failures + 1, 1000000) END, last_at = excluded.last_at RETURNING failures",
+    [ST_LOGIN_FAILURE_RESET] = "DELETE FROM login_failures WHERE key = ?1",
+    [ST_LOGIN_FAILURES_PURGE] = "DELETE FROM login_failures WHERE last_at < ?1",
 };
 
 int tolk_store_latest_schema_version(void)
@@ -743,6 +792,21 @@ const struct tolk_store_ops tolk_store_sqlite_ops = {
     .audit_verify = sq_audit_verify,
     .audit_purge = sq_audit_purge,
     .audit_list = sq_audit_list,
+    .account_create = sq_account_create,
+    .account_find = sq_account_find,
+    .account_get = sq_account_get,
+    .account_count_role = sq_account_count_role,
+    .account_list = sq_account_list,
+    .account_set_disabled = sq_account_set_disabled,
+    .account_set_password_hash = sq_account_set_password_hash,
+    .auth_token_add = sq_auth_token_add,
+    .auth_token_find = sq_auth_token_find,
+    .auth_token_revoke = sq_auth_token_revoke,
+    .auth_tokens_purge = sq_auth_tokens_purge,
+    .login_failure_get = sq_login_failure_get,
+    .login_failure_record = sq_login_failure_record,
+    .login_failure_reset = sq_login_failure_reset,
+    .login_failures_purge = sq_login_failures_purge,
 };
 
 int tolk_store_sqlite_create_at_version(const char *path, int version, char *err, size_t errlen)

@@ -110,6 +110,14 @@ static int append_locked(struct sq *s, const uint8_t *key, struct tolk_audit_ent
     return insert_entry(s, e, op);
 }
 
+int sq_audit_append_locked(struct sq *s, const uint8_t *key, const char *actor, const char *action,
+                           const char *subject, const char *detail, int64_t at, const char *op)
+{
+    struct tolk_audit_entry e;
+    fill_entry(&e, actor, action, subject, detail, at);
+    return append_locked(s, key, &e, op);
+}
+
 int sq_audit_append(void *state, const uint8_t *key, const char *actor, const char *action,
                     const char *subject, const char *detail, int64_t at, uint64_t *seq_out)
 {

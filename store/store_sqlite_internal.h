@@ -33,6 +33,22 @@ enum stmt_id {
     ST_AUDIT_GUARD_ON,
     ST_AUDIT_GUARD_OFF,
     ST_AUDIT_DELETE,
+    ST_ACCOUNT_ADD,
+    ST_ACCOUNT_FIND,
+    ST_ACCOUNT_GET,
+    ST_ACCOUNT_COUNT_ROLE,
+    ST_ACCOUNT_LIST,
+    ST_ACCOUNT_SET_DISABLED,
+    ST_ACCOUNT_SET_HASH,
+    ST_AUTH_TOKEN_ADD,
+    ST_AUTH_TOKEN_FIND,
+    ST_AUTH_TOKEN_REVOKE,
+    ST_AUTH_TOKENS_REVOKE_ACCOUNT,
+    ST_AUTH_TOKENS_PURGE,
+    ST_LOGIN_FAILURE_GET,
+    ST_LOGIN_FAILURE_RECORD,
+    ST_LOGIN_FAILURE_RESET,
+    ST_LOGIN_FAILURES_PURGE,
     ST_COUNT
 };
 
@@ -58,6 +74,13 @@ int sq_run(struct sq *s, enum stmt_id id, const char *op);
 /* Ends a failed write transaction, if one is still open. */
 void sq_rollback(struct sq *s);
 
+/*
+ * store_sqlite_audit.c: appends one audit entry inside the CALLER's write transaction, so that
+ * a change and the entry recording it commit or fail together.
+ */
+int sq_audit_append_locked(struct sq *s, const uint8_t *key, const char *actor, const char *action,
+                           const char *subject, const char *detail, int64_t at, const char *op);
+
 /* store_sqlite_appointments.c */
 int sq_appointment_create(void *state, struct tolk_appointment *a,
                           const struct tolk_join_token *tokens, size_t n);
@@ -70,5 +93,27 @@ int sq_audit_verify(void *state, const uint8_t *key, struct tolk_audit_report *o
 int sq_audit_purge(void *state, const uint8_t *key, int64_t before, uint64_t *purged);
 int sq_audit_list(void *state, uint64_t after_seq, struct tolk_audit_entry *out, size_t cap,
                   size_t *n);
+
+/* store_sqlite_accounts.c */
+int sq_account_create(void *state, struct tolk_account *a, int bootstrap,
+                      const struct tolk_audit_note *note);
+int sq_account_find(void *state, const char *username, struct tolk_account *out);
+int sq_account_get(void *state, int64_t id, struct tolk_account *out);
+int sq_account_count_role(void *state, enum tolk_account_role role, uint64_t *count);
+int sq_account_list(void *state, int64_t after_id, struct tolk_account *out, size_t cap, size_t *n);
+int sq_account_set_disabled(void *state, int64_t id, int disabled,
+                            const struct tolk_audit_note *note);
+int sq_account_set_password_hash(void *state, int64_t id, const char *hash);
+int sq_auth_token_add(void *state, const struct tolk_auth_token *t,
+                      const struct tolk_audit_note *note);
+int sq_auth_token_find(void *state, const uint8_t *hash, struct tolk_auth_grant *out);
+int sq_auth_token_revoke(void *state, const uint8_t *hash, const struct tolk_audit_note *note);
+int sq_auth_tokens_purge(void *state, int64_t before, uint64_t *purged);
+int sq_login_failure_get(void *state, const char *key, struct tolk_login_failures *out);
+int sq_login_failure_record(void *state, const char *const *keys, size_t n, int64_t at,
+                            int64_t forget_before, uint32_t *counts,
+                            const struct tolk_audit_note *note);
+int sq_login_failure_reset(void *state, const char *key);
+int sq_login_failures_purge(void *state, int64_t before, uint64_t *purged);
 
 #endif
