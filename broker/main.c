@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "config.h"
 #include "datakey.h"
 #include "demo.h"
@@ -254,7 +255,7 @@ static int run(const struct tolk_config *cfg, const struct options *o)
     struct tolkd_relay_faults faults;
     hooks.faults = test_faults(&faults);
 #endif
-    if (tolkd_server_run(cfg, store, &hooks, err, sizeof err) != 0) {
+    if (tolkd_server_run(cfg, store, datakey, &hooks, err, sizeof err) != 0) {
         fail(err);
         goto out;
     }
@@ -284,6 +285,7 @@ int main(int argc, char **argv)
         return EXIT_SUCCESS;
     }
     umask(077); /* the database, its WAL and the data key are for tolkd's user alone */
+    tolkd_api_wipe_json_memory(); /* before any JSON exists: request bodies carry passwords */
     tlog_set_level(cfg.log_level);
     tlog_capture_lws();
     if (tolkd_secrets_init() != 0)

@@ -110,17 +110,34 @@ void tolkd_shutdown_step(struct tolkd *d)
         finish(d);
 }
 
-/* Deletes session metadata older than retention_days, now and once a day. */
+/*
+ * Bearer tokens that expired a day ago and login failures a day old or more are of no further
+ * use (a login's wait is at most 15 minutes, and older failures are forgiven): they go.
+ */
+static void purge_logins(struct tolkd *d, int64_t now)
+{
+    uint64_t tokens = 0, failures = 0;
+    if (tolk_store_auth_tokens_purge(d->store, now - 86400, &tokens) != TOLK_STORE_OK ||
+        tolk_store_login_failures_purge(d->store, now - 86400, &failures) != TOLK_STORE_OK)
+        TLOG_ERROR("login_purge_failed", "reason=\"%s\"", tolk_store_errmsg(d->store));
+    else
+        TLOG_INFO("login_purge", "tokens=%llu failure_records=%llu", (unsigned long long)tokens,
+                  (unsigned long long)failures);
+}
+
+/* Deletes session metadata older than retention_days, and spent logins, now and once a day. */
 static void purge_cb(lws_sorted_usec_list_t *sul)
 {
     struct tolkd *d = lws_container_of(sul, struct tolkd, sul_purge);
-    int64_t cutoff = (int64_t)time(NULL) - (int64_t)d->cfg.retention_days * 86400;
+    int64_t now = (int64_t)time(NULL);
+    int64_t cutoff = now - (int64_t)d->cfg.retention_days * 86400;
     uint64_t purged = 0;
     if (tolk_store_session_events_purge(d->store, cutoff, &purged) == TOLK_STORE_OK)
         TLOG_INFO("retention_purge", "purged=%llu retention_days=%u", (unsigned long long)purged,
                   d->cfg.retention_days);
     else
         TLOG_ERROR("retention_purge_failed", "reason=\"%s\"", tolk_store_errmsg(d->store));
+    purge_logins(d, now);
     lws_sul_schedule(d->ctx, 0, &d->sul_purge, purge_cb, PURGE_EVERY_US);
 }
 
@@ -211,6 +228,20 @@ static void install_signals(void)
     sigaction(SIGINT, &sa, NULL);
 }
 
+/* A libev loop that turns SIGTERM and SIGINT into a graceful stop of D; NULL if none. */
+static struct ev_loop *new_ev_loop(struct tolkd *d, ev_signal sigs[2])
+{
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    if (!loop)
+        return NULL;
+    ev_signal_init(&sigs[0], on_ev_signal, SIGTERM);
+    ev_signal_init(&sigs[1], on_ev_signal, SIGINT);
+    sigs[0].data = sigs[1].data = d;
+    ev_signal_start(loop, &sigs[0]);
+    ev_signal_start(loop, &sigs[1]);
+    return loop;
+}
+
 /* Runs the libev loop until finish() breaks it, then lets lws complete its teardown on it. */
 static void run_libev(struct tolkd *d, struct ev_loop *loop, ev_signal *sigs)
 {
@@ -234,10 +265,13 @@ static void run_poll(struct tolkd *d)
 }
 
 int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
-                     const struct tolkd_run_hooks *hooks, char *err, size_t errlen)
+                     const unsigned char *datakey, const struct tolkd_run_hooks *hooks, char *err,
+                     size_t errlen)
 {
     static struct tolkd d; /* static: reachable by the signal path, outlives every callback */
     memset(&d, 0, sizeof d);
+    if (tolkd_api_new(store, datakey, &d.api, err, errlen) != 0)
+        return -1;
     d.cfg = *cfg;
     d.store = store;
     d.started_us = tolkd_now_us();
@@ -253,15 +287,11 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
     struct ev_loop *loop = NULL;
     ev_signal sigs[2];
     if (cfg->event_loop == TOLK_LOOP_LIBEV) {
-        if (!(loop = ev_loop_new(EVFLAG_AUTO))) {
+        if (!(loop = new_ev_loop(&d, sigs))) {
             snprintf(err, errlen, "cannot create the libev event loop");
+            tolkd_api_free(d.api);
             return -1;
         }
-        ev_signal_init(&sigs[0], on_ev_signal, SIGTERM);
-        ev_signal_init(&sigs[1], on_ev_signal, SIGINT);
-        sigs[0].data = sigs[1].data = &d;
-        ev_signal_start(loop, &sigs[0]);
-        ev_signal_start(loop, &sigs[1]);
     } else {
         install_signals();
     }
@@ -273,6 +303,7 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
                  cfg->listen_host, (unsigned)cfg->listen_port);
         if (loop)
             ev_loop_destroy(loop);
+        tolkd_api_free(d.api);
         return -1;
     }
     running_ctx = d.ctx;
@@ -290,5 +321,6 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
         ev_loop_destroy(loop);
     ev_loop_owned = NULL;
     tolkd_relay_clear(&d.relay);
+    tolkd_api_free(d.api);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "api.h"
 #include "config.h"
 #include "metrics.h"
 #include "relay.h"
@@ -21,6 +22,7 @@ struct ws_conn;
 struct tolkd {
     struct tolk_config cfg;
     struct tolk_store *store;
+    struct tolkd_api *api; /* the REST API under /api/v1/ (http.c hands requests to it) */
     struct tolk_metrics metrics;
     struct tolkd_relay relay;
     struct lws_context *ctx;

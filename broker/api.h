@@ -1,0 +1,98 @@
+/*
+ * The REST API under /api/v1/ (docs/API.md): JSON in and out, bearer tokens, one table of
+ * routes, one table of stable error codes.
+ *
+ * No libwebsockets here: the transport (http.c) collects a request (method, path, query,
+ * Authorization header, peer address and a body of at most TOLKD_API_BODY_MAX bytes) into a
+ * struct tolkd_api_request, calls tolkd_api_handle(), and writes the response it gets back.
+ * Everything runs on the service thread; a login spends one Argon2id hash (about 50-100 ms)
+ * there.
+ */
+#ifndef TOLKD_API_H
+#define TOLKD_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "datakey.h"
+#include "store.h"
+
+#define TOLKD_API_PREFIX   "/api/v1/"
+#define TOLKD_API_BODY_MAX 65536 /* bytes; a longer body is refused with 413 before it is read */
+
+enum tolkd_http_method {
+    TOLKD_HTTP_OTHER = 0,
+    TOLKD_HTTP_GET = 1 << 0,
+    TOLKD_HTTP_POST = 1 << 1,
+    TOLKD_HTTP_PATCH = 1 << 2,
+    TOLKD_HTTP_PUT = 1 << 3,
+    TOLKD_HTTP_DELETE = 1 << 4,
+};
+
+/* The stable error codes (docs/API.md); each has one HTTP status. */
+enum tolkd_api_error {
+    TOLKD_API_BAD_JSON,
+    TOLKD_API_UNKNOWN_FIELD,
+    TOLKD_API_MISSING_FIELD,
+    TOLKD_API_BAD_FIELD,
+    TOLKD_API_TOO_LARGE,
+    TOLKD_API_LENGTH_REQUIRED,
+    TOLKD_API_UNAUTHENTICATED,
+    TOLKD_API_FORBIDDEN,
+    TOLKD_API_NOT_FOUND,
+    TOLKD_API_METHOD_NOT_ALLOWED,
+    TOLKD_API_CONFLICT,
+    TOLKD_API_RATE_LIMITED,
+    TOLKD_API_INTERNAL,
+    TOLKD_API_UNAVAILABLE,
+};
+
+/* One request, as the transport collected it. Every pointer is the transport's. */
+struct tolkd_api_request {
+    enum tolkd_http_method method;
+    const char *path;          /* starts with TOLKD_API_PREFIX */
+    const char *query;         /* "after=3&limit=10", or "" */
+    const char *authorization; /* the header's value, NULL if there was none */
+    const char *peer;          /* numeric address: rate limits only, never stored or logged */
+    const char *body;          /* NULL when there was none */
+    size_t body_len;
+};
+
+/* What to send back. body is malloc'd JSON (NULL for 204); tolkd_api_response_clear frees it. */
+struct tolkd_api_response {
+    unsigned status;
+    char *body;
+    size_t len;
+    char allow[64];         /* 405: the methods the path takes ("GET, POST") */
+    unsigned retry_after_s; /* 429: also sent as Retry-After */
+};
+
+struct tolkd_api;
+
+/*
+ * Makes jansson wipe every block it frees (request bodies carry passwords). Process-wide: call
+ * once at start, before any JSON value exists, and free jansson's output only through jansson.
+ */
+void tolkd_api_wipe_json_memory(void);
+
+/*
+ * Sets up the API over ST (the caller's, kept open while the API lives) with keys derived from
+ * DATAKEY (read, not kept). 0, or -1 with one line in err.
+ */
+int tolkd_api_new(struct tolk_store *st, const unsigned char datakey[TOLKD_DATAKEY_BYTES],
+                  struct tolkd_api **out, char *err, size_t errlen);
+
+/* Frees, wiping the keys. NULL is a no-op. */
+void tolkd_api_free(struct tolkd_api *api);
+
+/* Answers REQ at NOW (Unix seconds) into *resp, which the caller then clears. Never fails. */
+void tolkd_api_handle(struct tolkd_api *api, const struct tolkd_api_request *req, int64_t now,
+                      struct tolkd_api_response *resp);
+
+/* Fills *resp with the error E alone: for what the transport refuses before tolkd_api_handle. */
+void tolkd_api_error_response(enum tolkd_api_error e, struct tolkd_api_response *resp);
+
+/* Frees the body. */
+void tolkd_api_response_clear(struct tolkd_api_response *resp);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * Internal to the REST API (api.c and its handlers, api_accounts.c and api_audit.c): the route
+ * and field tables, the call a handler gets, and the helpers that answer it.
+ *
+ * A handler never sees a request the dispatcher has not already matched, authenticated,
+ * authorised and validated against its route's field and parameter tables; it checks only what
+ * a table cannot say (a username's characters, a role's name) and does the work.
+ */
+#ifndef TOLKD_API_INTERNAL_H
+#define TOLKD_API_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "accounts.h"
+#include "api.h"
+
+struct tolkd_api {
+    struct tolk_store *st;
+    struct tolkd_accounts *accounts;
+};
+
+/* Who may call a route. A route with none of these bits can be called by nobody. */
+enum api_roles {
+    API_PUBLIC = 1 << 0, /* no token needed */
+    API_ADMIN = 1 << 1,
+    API_STAFF = 1 << 2,
+    API_CLINICIAN = 1 << 3,
+    API_INTERPRETER = 1 << 4,
+};
+#define API_ANY_ACCOUNT (API_ADMIN | API_STAFF | API_CLINICIAN | API_INTERPRETER)
+
+enum api_type { API_STRING, API_BOOL };
+
+/* One field of a JSON body. A body with a field not in its route's table is refused. */
+struct api_field {
+    const char *name;
+    enum api_type type;
+    bool required;
+    size_t max_len; /* strings: bytes */
+};
+
+/* One integer query parameter, from MIN to MAX, DEF when absent. */
+struct api_param {
+    const char *name;
+    int64_t min, max, def;
+};
+
+#define API_PARAMS_MAX 4
+
+struct api_call {
+    struct tolkd_api *api;
+    const struct tolkd_api_request *req;
+    int64_t now;
+    const struct tolkd_principal *who; /* NULL on public routes */
+    json_t *body;                      /* the validated object ({} when none was sent) */
+    int64_t id;                        /* the {id} of the path, else 0 */
+    int64_t params[API_PARAMS_MAX];    /* the query, in the order of the route's table */
+    struct tolkd_api_response *resp;
+};
+
+typedef void (*api_handler)(struct api_call *c);
+
+struct api_route {
+    unsigned method;     /* one enum tolkd_http_method */
+    const char *pattern; /* below /api/v1: "/accounts/{id}" */
+    unsigned roles;      /* enum api_roles; 0: nobody */
+    api_handler handler;
+    const struct api_field *fields; /* terminated by a NULL name; NULL: no fields at all */
+    const struct api_param *params; /* terminated by a NULL name; NULL: no query */
+};
+
+/* Answers STATUS with OBJ (stolen). NULL OBJ: no body for 204, else out of memory (500). */
+void api_reply(struct api_call *c, unsigned status, json_t *obj);
+
+/*
+ * Answers error E. MESSAGE replaces the table's when not NULL; FIELD names the field concerned
+ * (NULL: none). Neither may hold stored values or secrets.
+ */
+void api_fail(struct api_call *c, enum tolkd_api_error e, const char *message, const char *field);
+
+/* A string field of the validated body (NULL if absent) and its length in bytes. */
+const char *api_string(const struct api_call *c, const char *name, size_t *len);
+
+/* An account as the API shows it: never its password hash. */
+json_t *api_account_json(const struct tolk_account *a);
+
+/* Handlers (api_accounts.c, api_audit.c). */
+void api_login(struct api_call *c);
+void api_logout(struct api_call *c);
+void api_me(struct api_call *c);
+void api_accounts_create(struct api_call *c);
+void api_accounts_list(struct api_call *c);
+void api_accounts_patch(struct api_call *c);
+void api_audit_list(struct api_call *c);
+void api_audit_verify(struct api_call *c);
+
+/* Their field and parameter tables. */
+extern const struct api_field api_login_fields[];
+extern const struct api_field api_account_create_fields[];
+extern const struct api_field api_account_patch_fields[];
+extern const struct api_param api_account_list_params[];
+extern const struct api_param api_audit_list_params[];
+
+#endif

@@ -1,0 +1,34 @@
+/* The audit key and the stable fault codes (audit.h). libsodium does the hashing. */
+#include "audit.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define AUDIT_KEY_LABEL "tolk audit key v1"
+
+void tolkd_audit_key_derive(const unsigned char datakey[TOLKD_DATAKEY_BYTES],
+                            uint8_t key[TOLK_AUDIT_KEY_BYTES])
+{
+    crypto_generichash(key, TOLK_AUDIT_KEY_BYTES, (const unsigned char *)AUDIT_KEY_LABEL,
+                       strlen(AUDIT_KEY_LABEL), datakey, TOLKD_DATAKEY_BYTES);
+}
+
+const char *tolkd_audit_fault_code(int fault)
+{
+    switch (fault) {
+    case TOLK_AUDIT_OK:
+        return "ok";
+    case TOLK_AUDIT_BAD_HASH:
+        return "bad_hash";
+    case TOLK_AUDIT_GAP:
+        return "gap";
+    case TOLK_AUDIT_BAD_PREV:
+        return "bad_prev";
+    case TOLK_AUDIT_BAD_SEQ:
+        return "bad_seq";
+    case TOLK_AUDIT_BAD_ANCHOR:
+        return "bad_anchor";
+    default:
+        return "unknown";
+    }
+}

@@ -1,0 +1,366 @@
+/*
+ * tolkctl: Tolk's admin command line.
+ *
+ * This version has the two commands that must work without a running tolkd, directly on the
+ * store file and the data key (run them as tolkd's user, on the machine with the database):
+ * "bootstrap" makes the first admin account of a new installation, and "audit verify" checks
+ * the audit log's hash chain. Everything else (accounts, appointments, ...) goes through the
+ * REST API, and tolkctl's commands for it come later.
+ *
+ * Output is for people by default and JSON with --json. Exit status: 0 done (or the chain is
+ * intact), 1 refused or failed (or the chain is broken), 2 a usage error. Errors are one line on
+ * stderr starting "tolkctl: ". The password is read from standard input, without echo on a
+ * terminal, and wiped after use; it is never printed or logged.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "audit.h"
+#include "audit_chain.h"
+#include "datakey.h"
+#include "secrets.h"
+#include "store.h"
+
+enum { EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+static const char usage[] =
+    "usage: tolkctl --db PATH --data-key FILE bootstrap --username NAME [--json]\n"
+    "       tolkctl --db PATH --data-key FILE audit verify [--json]\n"
+    "       tolkctl --help | --version\n"
+    "\n"
+    "Tolk's admin command line. These commands work directly on the store and the data key\n"
+    "(run them as tolkd's user, on the machine that holds the database); the commands that\n"
+    "manage accounts and appointments over the REST API (/api/v1/) come in a later version.\n"
+    "\n"
+    "  bootstrap --username NAME  create the first admin account of a new installation; the\n"
+    "                             password (12 to 1024 bytes) is read from one line of\n"
+    "                             standard input. Refused once any admin account exists:\n"
+    "                             further accounts are made through the API.\n"
+    "  audit verify               check the audit log's hash chain: exit 0 if it is intact,\n"
+    "                             1 if it is broken (naming the first bad entry) or unreadable\n"
+    "\n"
+    "  --db PATH        the store, as tolkd's [store] database (a path or sqlite:PATH)\n"
+    "  --data-key FILE  the data key, as tolkd's [store] data_key_file\n"
+    "  --username NAME  3 to 64 characters of a-z, 0-9, '.', '_' and '-' (a login, not a name)\n"
+    "  --json           print JSON for scripts instead of text\n";
+
+struct options {
+    const char *db, *key, *username;
+    bool json;
+    int argc;
+    char **argv; /* the command words */
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("tolkctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return status;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"data-key", required_argument, NULL, 'k'},
+        {"username", required_argument, NULL, 'u'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            o->db = optarg;
+            break;
+        case 'k':
+            o->key = optarg;
+            break;
+        case 'u':
+            o->username = optarg;
+            break;
+        case 'j':
+            o->json = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return EXIT_SUCCESS;
+        case 'V':
+            printf("tolkctl %s\n", TOLK_VERSION);
+            return EXIT_SUCCESS;
+        default:
+            return fail(EXIT_USAGE, "option %s is not known or needs a value; see --help",
+                        argv[optind - 1]);
+        }
+    }
+    o->argc = argc - optind;
+    o->argv = argv + optind;
+    if (o->argc == 0)
+        return fail(EXIT_USAGE, "%s", "no command given; see --help");
+    if (!o->db || !o->key)
+        return fail(EXIT_USAGE, "%s", "--db PATH and --data-key FILE are both needed");
+    return -1;
+}
+
+/* Turns terminal echo off (ON false) or back on; a no-op when stdin is not a terminal. */
+static void echo(bool on, struct termios *saved)
+{
+    struct termios t;
+
+    if (!isatty(STDIN_FILENO))
+        return;
+    if (!on) {
+        if (tcgetattr(STDIN_FILENO, saved) != 0)
+            return;
+        t = *saved;
+        t.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+    } else {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, saved);
+        fputc('\n', stderr);
+    }
+}
+
+/*
+ * Reads one line of stdin into BUF (CAP bytes, sodium_malloc'd by the caller), without its
+ * line end. -1 for a line longer than CAP - 1 bytes or holding a NUL byte.
+ */
+static int read_line(char *buf, size_t cap, size_t *len)
+{
+    size_t n = 0;
+    int c;
+
+    while ((c = getchar()) != EOF && c != '\n') {
+        if (c == '\0' || n + 1 >= cap) {
+            while (c != EOF && c != '\n')
+                c = getchar();
+            return -1;
+        }
+        buf[n++] = (char)c;
+    }
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    buf[n] = '\0';
+    *len = n;
+    return 0;
+}
+
+static int read_password(const char *username, char *buf, size_t cap, size_t *len)
+{
+    struct termios saved;
+    int rc;
+
+    setvbuf(stdin, NULL, _IONBF, 0); /* no copy of the password in stdio's buffer */
+    if (isatty(STDIN_FILENO))
+        fprintf(stderr, "password for %s: ", username);
+    echo(false, &saved);
+    rc = read_line(buf, cap, len);
+    echo(true, &saved);
+    if (rc != 0 || !tolkd_password_length_ok(*len))
+        return fail(EXIT_REFUSED, "%s", "the password must be one line of 12 to 1024 bytes");
+    return 0;
+}
+
+static const char *store_path(const char *location)
+{
+    return strncmp(location, "sqlite:", 7) == 0 ? location + 7 : location;
+}
+
+/* Creates the directory holding PATH (one level, mode 0700) if it is missing, as tolkd does. */
+static int ensure_parent_dir(const char *path)
+{
+    char copy[4096];
+
+    snprintf(copy, sizeof copy, "%s", path);
+    if (mkdir(dirname(copy), 0700) == 0 || errno == EEXIST)
+        return 0;
+    return fail(EXIT_REFUSED, "cannot create the directory for %s", path);
+}
+
+/* Opens the store and the data key (created with a new store, as tolkd would) and derives KEY. */
+static int open_store(const struct options *o, struct tolk_store **st,
+                      uint8_t key[TOLK_AUDIT_KEY_BYTES])
+{
+    char err[512];
+    unsigned char *datakey = NULL;
+
+    if (tolk_store_open(o->db, st, err, sizeof err) != TOLK_STORE_OK)
+        return fail(EXIT_REFUSED, "%s", err);
+    if (tolkd_datakey_open(o->key, *st, &datakey, err, sizeof err) != 0) {
+        tolk_store_close(*st);
+        *st = NULL;
+        return fail(EXIT_REFUSED, "%s", err);
+    }
+    tolkd_audit_key_derive(datakey, key);
+    tolkd_datakey_free(datakey);
+    return 0;
+}
+
+static int print_created(const struct options *o, const struct tolk_account *a)
+{
+    if (o->json) {
+        json_t *j = json_pack("{s:I, s:s, s:s}", "account_id", (json_int_t)a->id, "username",
+                              a->username, "role", "admin");
+        int rc = j ? json_dumpf(j, stdout, JSON_COMPACT) : -1;
+        json_decref(j);
+        if (rc != 0)
+            return fail(EXIT_REFUSED, "%s", "out of memory");
+        putchar('\n');
+    } else {
+        printf("created admin account %" PRId64 " (%s): log in with POST /api/v1/login\n", a->id,
+               a->username);
+    }
+    return EXIT_SUCCESS;
+}
+
+/* The admin is created with its account_created entry (actor "system") in one transaction. */
+static int bootstrap(const struct options *o, struct tolk_store *st,
+                     const uint8_t key[TOLK_AUDIT_KEY_BYTES], const char *password, size_t len)
+{
+    struct tolk_account a;
+    uint64_t admins = 0;
+    int rc;
+
+    if (tolk_store_account_count_role(st, TOLK_ROLE_ADMIN, &admins) != TOLK_STORE_OK)
+        return fail(EXIT_REFUSED, "%s", tolk_store_errmsg(st));
+    if (admins > 0)
+        return fail(EXIT_REFUSED, "%s",
+                    "an admin account exists already: create further accounts through the API "
+                    "(POST /api/v1/accounts)");
+    rc = tolkd_account_bootstrap(st, key, o->username, password, len, (int64_t)time(NULL), &a);
+    if (rc == TOLKD_ACCT_CONFLICT)
+        return fail(EXIT_REFUSED, "%s", "that username is taken, or an admin was just created");
+    if (rc != TOLKD_ACCT_OK)
+        return fail(EXIT_REFUSED, "cannot create the account: %s", tolk_store_errmsg(st));
+    return print_created(o, &a);
+}
+
+static int cmd_bootstrap(const struct options *o)
+{
+    uint8_t key[TOLK_AUDIT_KEY_BYTES];
+    struct tolk_store *st = NULL;
+    char *password;
+    size_t len = 0;
+    int rc;
+
+    if (o->argc != 1)
+        return fail(EXIT_USAGE, "%s", "bootstrap takes no further words; see --help");
+    if (!tolk_username_valid(o->username))
+        return fail(EXIT_USAGE, "%s",
+                    "bootstrap needs --username: 3 to 64 characters of a-z, 0-9, '.', '_', '-'");
+    password = sodium_malloc(TOLKD_PASSWORD_MAX + 3);
+    if (!password)
+        return fail(EXIT_REFUSED, "%s", "out of memory");
+    rc = read_password(o->username, password, TOLKD_PASSWORD_MAX + 3, &len);
+    if (rc == 0)
+        rc = ensure_parent_dir(store_path(o->db));
+    if (rc == 0)
+        rc = ensure_parent_dir(o->key);
+    if (rc == 0)
+        rc = open_store(o, &st, key);
+    if (rc == 0)
+        rc = bootstrap(o, st, key, password, len);
+    sodium_free(password); /* wipes first */
+    sodium_memzero(key, sizeof key);
+    tolk_store_close(st);
+    return rc;
+}
+
+static int print_report(const struct options *o, const struct tolk_audit_report *r)
+{
+    char hex[2 * TOLK_AUDIT_HASH_BYTES + 1];
+
+    sodium_bin2hex(hex, sizeof hex, r->head_hash, sizeof r->head_hash);
+    if (o->json) {
+        json_t *j = json_pack("{s:b, s:I, s:I, s:I, s:s, s:s, s:o}", "ok", r->ok, "count",
+                              (json_int_t)r->count, "anchor_seq", (json_int_t)r->anchor_seq,
+                              "head_seq", (json_int_t)r->head_seq, "head_hash", hex, "reason",
+                              tolkd_audit_fault_code(r->reason), "bad_seq",
+                              r->ok ? json_null() : json_integer((json_int_t)r->bad_seq));
+        if (!j || json_dumpf(j, stdout, JSON_COMPACT) != 0)
+            fail(EXIT_REFUSED, "%s", "out of memory");
+        json_decref(j);
+        putchar('\n');
+    } else if (r->ok) {
+        printf("audit log intact: %" PRIu64 " entries, head %" PRIu64 " (hash %s)\n", r->count,
+               r->head_seq, hex);
+    } else {
+        printf("audit log BROKEN at seq %" PRIu64 ": %s (%s); %" PRIu64
+               " entries verified before it\n",
+               r->bad_seq, tolk_audit_fault_text(r->reason), tolkd_audit_fault_code(r->reason),
+               r->count);
+    }
+    return r->ok ? EXIT_SUCCESS : EXIT_REFUSED;
+}
+
+/* Refuses to create anything: a store or key that is not there cannot be verified. */
+static int cmd_audit_verify(const struct options *o)
+{
+    uint8_t key[TOLK_AUDIT_KEY_BYTES];
+    struct tolk_audit_report r;
+    struct tolk_store *st = NULL;
+    int rc;
+
+    if (o->argc != 2 || strcmp(o->argv[1], "verify") != 0)
+        return fail(EXIT_USAGE, "%s", "the audit command is \"audit verify\"; see --help");
+    if (access(store_path(o->db), F_OK) != 0)
+        return fail(EXIT_REFUSED, "no database at %s", o->db);
+    if (access(o->key, F_OK) != 0)
+        return fail(EXIT_REFUSED, "no data key file at %s", o->key);
+    rc = open_store(o, &st, key);
+    if (rc != 0)
+        return rc;
+    rc = tolk_store_audit_verify(st, key, &r);
+    sodium_memzero(key, sizeof key);
+    if (rc == TOLK_STORE_OK || rc == TOLK_STORE_ECORRUPT) {
+        r.ok = rc == TOLK_STORE_OK && r.ok;
+        rc = print_report(o, &r);
+    } else {
+        rc = fail(EXIT_REFUSED, "cannot read the audit log: %s", tolk_store_errmsg(st));
+    }
+    tolk_store_close(st);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    int rc = parse_args(argc, argv, &o);
+
+    if (rc >= 0)
+        return rc;
+    umask(077); /* a new database and data key are for tolkd's user alone */
+    if (tolkd_secrets_init() != 0)
+        return fail(EXIT_REFUSED, "%s", "libsodium failed to initialise");
+    if (strcmp(o.argv[0], "bootstrap") == 0)
+        return cmd_bootstrap(&o);
+    if (o.username)
+        return fail(EXIT_USAGE, "%s", "--username belongs to bootstrap; see --help");
+    if (strcmp(o.argv[0], "audit") == 0)
+        return cmd_audit_verify(&o);
+    return fail(EXIT_USAGE, "unknown command \"%.32s\"; see --help", o.argv[0]);
+}
