@@ -1,4 +1,4 @@
-/* tolkd's pure pieces: the bounded send queue and the metrics exposition. */
+/* tolkd's pure pieces: the bounded send queue, the metrics exposition and the session state. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +10,7 @@
 
 #include "metrics.h"
 #include "sendq.h"
+#include "session.h"
 
 static struct tolk_buf *msg(const char *text, bool binary)
 {
@@ -129,6 +130,107 @@ static void test_metrics_render(void **state)
     assert_int_equal(tolk_metrics_render(&m, 42, "9.9.9", buf, 100), 0);
 }
 
+static struct tolk_token_grant grant_for(int64_t appointment, const char *role)
+{
+    struct tolk_token_grant g;
+    memset(&g, 0, sizeof g);
+    g.appointment.id = appointment;
+    snprintf(g.appointment.ref, sizeof g.appointment.ref, "00112233445566778899aabbccddeeff");
+    g.appointment.starts_at = 1000;
+    g.appointment.ends_at = 2000;
+    g.appointment.status = TOLK_APPOINTMENT_BOOKED;
+    snprintf(g.role, sizeof g.role, "%s", role);
+    g.valid_from = 100;
+    g.valid_until = 3000;
+    return g;
+}
+
+/* Joins with token byte T (and RESUME, if any) as connection CONN. */
+static int join(struct tolk_sess_registry *reg, const struct tolk_token_grant *g, uint8_t t,
+                const uint8_t *resume, void *conn, struct tolk_join_outcome *out)
+{
+    uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES], fresh[TOLK_PROTO_TOKEN_BYTES];
+    struct tolk_msg_join m;
+    memset(&m, 0, sizeof m);
+    memset(hash, t, sizeof hash);
+    memset(fresh, (uint8_t)(t + 100), sizeof fresh);
+    if (resume) {
+        memcpy(m.resume, resume, sizeof m.resume);
+        m.has_resume = true;
+    }
+    struct tolk_join_request rq = {g, hash, &m, fresh, conn};
+    return tolk_sess_join(reg, &rq, out);
+}
+
+static void test_grant_window_and_status(void **state)
+{
+    (void)state;
+    struct tolk_token_grant g = grant_for(1, "client");
+    assert_int_equal(tolk_grant_check(&g, 100), 0);
+    assert_int_equal(tolk_grant_check(&g, 99), TOLK_PERR_OUTSIDE_WINDOW);
+    assert_int_equal(tolk_grant_check(&g, 3000), TOLK_PERR_OUTSIDE_WINDOW);
+    g.revoked = 1;
+    assert_int_equal(tolk_grant_check(&g, 500), TOLK_PERR_INVALID_TOKEN);
+    g.revoked = 0;
+    g.appointment.status = TOLK_APPOINTMENT_CANCELLED;
+    assert_int_equal(tolk_grant_check(&g, 500), TOLK_PERR_CANCELLED);
+}
+
+static void test_session_epochs_indexes_and_takeover(void **state)
+{
+    (void)state;
+    struct tolk_sess_registry reg = {0};
+    struct tolk_token_grant g = grant_for(7, "clinician");
+    struct tolk_join_outcome a, b, c;
+    int conn[4];
+    assert_int_equal(join(&reg, &g, 1, NULL, &conn[0], &a), 0);
+    assert_int_equal(join(&reg, &g, 2, NULL, &conn[1], &b), 0);
+    assert_ptr_equal(a.sess, b.sess);
+    assert_int_equal(reg.count, 1);
+    assert_int_equal(b.sess->epoch, 2);
+    assert_int_not_equal(a.index, b.index);
+    assert_memory_equal(a.sess->id, "\x00\x11\x22\x33\x44\x55\x66\x77", 8);
+    /* the same token while it is held: refused without the resume secret, taken over with it */
+    assert_int_equal(join(&reg, &g, 2, NULL, &conn[2], &c), TOLK_PERR_TOKEN_IN_USE);
+    uint8_t resume[TOLK_PROTO_TOKEN_BYTES];
+    memcpy(resume, b.sess->p[b.index].resume, sizeof resume);
+    assert_int_equal(join(&reg, &g, 2, resume, &conn[2], &c), 0);
+    assert_ptr_equal(c.replaced, &conn[1]);
+    assert_int_equal(c.index, b.index);
+    assert_int_equal(c.left_epoch, 3);
+    assert_int_equal(c.sess->epoch, 4);
+    /* a leave bumps the epoch; the slot stays the token's, for a rejoin */
+    assert_false(tolk_sess_leave(&reg, c.sess, c.index));
+    assert_int_equal(a.sess->epoch, 5);
+    assert_int_equal(join(&reg, &g, 2, NULL, &conn[3], &c), 0);
+    assert_int_equal(c.index, b.index);
+    struct tolk_proto_participant roster[TOLK_PROTO_MAX_PARTICIPANTS];
+    assert_int_equal(tolk_sess_roster(a.sess, a.index, roster), 1);
+    assert_int_equal(roster[0].index, c.index);
+    /* the last one out frees the session */
+    assert_false(tolk_sess_leave(&reg, a.sess, a.index));
+    assert_true(tolk_sess_leave(&reg, c.sess, c.index));
+    assert_int_equal(reg.count, 0);
+    assert_null(reg.head);
+}
+
+static void test_session_full_and_isolated(void **state)
+{
+    (void)state;
+    struct tolk_sess_registry reg = {0};
+    struct tolk_token_grant g = grant_for(9, "support"), other = grant_for(10, "client");
+    struct tolk_join_outcome out;
+    int conn;
+    for (uint8_t t = 0; t < TOLK_PROTO_MAX_PARTICIPANTS; t++)
+        assert_int_equal(join(&reg, &g, (uint8_t)(t + 1), NULL, &conn, &out), 0);
+    assert_int_equal(join(&reg, &g, 99, NULL, &conn, &out), TOLK_PERR_SESSION_FULL);
+    assert_int_equal(join(&reg, &other, 99, NULL, &conn, &out), 0);
+    assert_int_equal(reg.count, 2);
+    assert_int_equal(out.index, 0);
+    tolk_sess_registry_clear(&reg);
+    assert_int_equal(reg.count, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +240,9 @@ int main(void)
         cmocka_unit_test(test_shared_buffer_reference_counts),
         cmocka_unit_test(test_headroom_is_writable),
         cmocka_unit_test(test_metrics_render),
+        cmocka_unit_test(test_grant_window_and_status),
+        cmocka_unit_test(test_session_epochs_indexes_and_takeover),
+        cmocka_unit_test(test_session_full_and_isolated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
