@@ -34,18 +34,36 @@
 #include "datakey.h"
 #include "secrets.h"
 #include "store.h"
-
-enum { EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+#include "tolkctl.h"
 
 static const char usage[] =
-    "usage: tolkctl --db PATH --data-key FILE bootstrap --username NAME [--json]\n"
-    "       tolkctl --db PATH --data-key FILE audit verify [--json]\n"
+    "usage: tolkctl --url https://HOST:PORT [--ca FILE] [--token-file FILE] [--json] COMMAND\n"
+    "       tolkctl --db PATH --data-key FILE [--json] bootstrap --username NAME\n"
+    "       tolkctl --db PATH --data-key FILE [--json] audit verify\n"
     "       tolkctl --help | --version\n"
     "\n"
-    "Tolk's admin command line. These commands work directly on the store and the data key\n"
-    "(run them as tolkd's user, on the machine that holds the database); the commands that\n"
-    "manage accounts and appointments over the REST API (/api/v1/) come in a later version.\n"
+    "Tolk's admin command line. With --url, commands go to tolkd's REST API (/api/v1/) over\n"
+    "HTTPS as the account that logged in; with --db and --data-key, they work directly on the\n"
+    "store and the data key (run them as tolkd's user, on the machine that holds the database).\n"
+    "Commands for appointments, clients and interpreters come in a later version.\n"
     "\n"
+    "Over the API (--url):\n"
+    "  login --username NAME      log in; the password is one line of standard input. The token\n"
+    "                             is saved (mode 0600) to the token file, or printed with --json\n"
+    "  logout                     revoke the saved token and remove the token file\n"
+    "  whoami                     the account the token belongs to, and when it expires\n"
+    "  account add --username NAME --role ROLE\n"
+    "                             create an account (admin, staff, clinician or interpreter);\n"
+    "                             its password is one line of standard input\n"
+    "  account list [--after ID] [--limit N]\n"
+    "                             one page of accounts (N: 1 to 100)\n"
+    "  account disable ID         disable an account: it cannot log in, its tokens are revoked\n"
+    "  account enable ID          let a disabled account log in again\n"
+    "  audit list [--after SEQ] [--limit N]\n"
+    "                             one page of the audit log as stored (N: 1 to 200)\n"
+    "  audit verify               tolkd checks the audit log's hash chain (exit 1 if broken)\n"
+    "\n"
+    "On the store (--db, --data-key), without tolkd:\n"
     "  bootstrap --username NAME  create the first admin account of a new installation; the\n"
     "                             password (12 to 1024 bytes) is read from one line of\n"
     "                             standard input. Refused once any admin account exists:\n"
@@ -53,19 +71,19 @@ static const char usage[] =
     "  audit verify               check the audit log's hash chain: exit 0 if it is intact,\n"
     "                             1 if it is broken (naming the first bad entry) or unreadable\n"
     "\n"
-    "  --db PATH        the store, as tolkd's [store] database (a path or sqlite:PATH)\n"
-    "  --data-key FILE  the data key, as tolkd's [store] data_key_file\n"
-    "  --username NAME  3 to 64 characters of a-z, 0-9, '.', '_' and '-' (a login, not a name)\n"
-    "  --json           print JSON for scripts instead of text\n";
+    "  --url URL          tolkd's address, https://HOST:PORT\n"
+    "  --ca FILE          trust the CA certificates in FILE (PEM) instead of the system's\n"
+    "  --token-file FILE  where the token is kept; default $TOLKCTL_TOKEN_FILE, else\n"
+    "                     ~/.config/tolk/token\n"
+    "  --db PATH          the store, as tolkd's [store] database (a path or sqlite:PATH)\n"
+    "  --data-key FILE    the data key, as tolkd's [store] data_key_file\n"
+    "  --username NAME    3 to 64 characters of a-z, 0-9, '.', '_' and '-' (a login, not a name)\n"
+    "  --json             print JSON for scripts (the API's own answers) instead of text\n"
+    "\n"
+    "Exit status: 0 done, 1 refused or failed (errors are one line: \"tolkctl: CODE: message\"\n"
+    "for the API's errors), 2 a usage error.\n";
 
-struct options {
-    const char *db, *key, *username;
-    bool json;
-    int argc;
-    char **argv; /* the command words */
-};
-
-__attribute__((format(printf, 2, 3))) static int fail(int status, const char *fmt, ...)
+int tolkctl_fail(int status, const char *fmt, ...)
 {
     va_list ap;
 
@@ -77,6 +95,86 @@ __attribute__((format(printf, 2, 3))) static int fail(int status, const char *fm
     return status;
 }
 
+/* Stores one option; returns -1 to go on, or an exit status. */
+static int take_option(int ch, char **argv, struct options *o)
+{
+    switch (ch) {
+    case 'd':
+        o->db = optarg;
+        break;
+    case 'k':
+        o->key = optarg;
+        break;
+    case 'u':
+        o->username = optarg;
+        break;
+    case 'U':
+        o->url = optarg;
+        break;
+    case 'c':
+        o->ca = optarg;
+        break;
+    case 't':
+        o->token_file = optarg;
+        break;
+    case 'r':
+        o->role = optarg;
+        break;
+    case 'a':
+        o->after = optarg;
+        break;
+    case 'l':
+        o->limit = optarg;
+        break;
+    case 'j':
+        o->json = true;
+        break;
+    case 'h':
+        fputs(usage, stdout);
+        return EXIT_SUCCESS;
+    case 'V':
+        printf("tolkctl %s\n", TOLK_VERSION);
+        return EXIT_SUCCESS;
+    default:
+        return tolkctl_fail(EXIT_USAGE, "option %s is not known or needs a value; see --help",
+                            argv[optind - 1]);
+    }
+    return -1;
+}
+
+static bool remote_command(const struct options *o)
+{
+    const char *word = o->argv[0];
+    static const char *const words[] = {"login", "logout", "whoami", "account"};
+
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(word, words[i]) == 0)
+            return true;
+    return strcmp(word, "audit") == 0 && o->argc >= 2 && strcmp(o->argv[1], "list") == 0;
+}
+
+/* --url selects the API, --db and --data-key the store; the two do not mix. */
+static int check_mode(const struct options *o)
+{
+    bool remote_only = o->ca || o->token_file || o->role || o->after || o->limit;
+
+    if (o->url && (o->db || o->key))
+        return tolkctl_fail(EXIT_USAGE, "%s",
+                            "--url (the API) and --db/--data-key (the store) do not mix");
+    if (o->url)
+        return -1;
+    if (remote_command(o))
+        return tolkctl_fail(EXIT_USAGE, "\"%s%s\" works over the API: give --url https://HOST:PORT",
+                            o->argv[0], strcmp(o->argv[0], "audit") == 0 ? " list" : "");
+    if (!o->db || !o->key)
+        return tolkctl_fail(EXIT_USAGE, "%s",
+                            "--url, or --db PATH and --data-key FILE, are needed; see --help");
+    if (remote_only)
+        return tolkctl_fail(EXIT_USAGE, "%s",
+                            "--ca, --token-file, --role, --after and --limit need --url");
+    return -1;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -84,46 +182,28 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"db", required_argument, NULL, 'd'},
         {"data-key", required_argument, NULL, 'k'},
         {"username", required_argument, NULL, 'u'},
+        {"url", required_argument, NULL, 'U'},
+        {"ca", required_argument, NULL, 'c'},
+        {"token-file", required_argument, NULL, 't'},
+        {"role", required_argument, NULL, 'r'},
+        {"after", required_argument, NULL, 'a'},
+        {"limit", required_argument, NULL, 'l'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    int ch;
+    int ch, rc;
 
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'd':
-            o->db = optarg;
-            break;
-        case 'k':
-            o->key = optarg;
-            break;
-        case 'u':
-            o->username = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return EXIT_SUCCESS;
-        case 'V':
-            printf("tolkctl %s\n", TOLK_VERSION);
-            return EXIT_SUCCESS;
-        default:
-            return fail(EXIT_USAGE, "option %s is not known or needs a value; see --help",
-                        argv[optind - 1]);
-        }
-    }
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+        if ((rc = take_option(ch, argv, o)) >= 0)
+            return rc;
     o->argc = argc - optind;
     o->argv = argv + optind;
     if (o->argc == 0)
-        return fail(EXIT_USAGE, "%s", "no command given; see --help");
-    if (!o->db || !o->key)
-        return fail(EXIT_USAGE, "%s", "--db PATH and --data-key FILE are both needed");
-    return -1;
+        return tolkctl_fail(EXIT_USAGE, "%s", "no command given; see --help");
+    return check_mode(o);
 }
 
 /* Turns terminal echo off (ON false) or back on; a no-op when stdin is not a terminal. */
@@ -169,7 +249,7 @@ static int read_line(char *buf, size_t cap, size_t *len)
     return 0;
 }
 
-static int read_password(const char *username, char *buf, size_t cap, size_t *len)
+int tolkctl_read_password(const char *username, char *buf, size_t cap, size_t *len)
 {
     struct termios saved;
     int rc;
@@ -181,7 +261,8 @@ static int read_password(const char *username, char *buf, size_t cap, size_t *le
     rc = read_line(buf, cap, len);
     echo(true, &saved);
     if (rc != 0 || !tolkd_password_length_ok(*len))
-        return fail(EXIT_REFUSED, "%s", "the password must be one line of 12 to 1024 bytes");
+        return tolkctl_fail(EXIT_REFUSED, "%s",
+                            "the password must be one line of 12 to 1024 bytes");
     return 0;
 }
 
@@ -198,7 +279,7 @@ static int ensure_parent_dir(const char *path)
     snprintf(copy, sizeof copy, "%s", path);
     if (mkdir(dirname(copy), 0700) == 0 || errno == EEXIST)
         return 0;
-    return fail(EXIT_REFUSED, "cannot create the directory for %s", path);
+    return tolkctl_fail(EXIT_REFUSED, "cannot create the directory for %s", path);
 }
 
 /* Opens the store and the data key (created with a new store, as tolkd would) and derives KEY. */
@@ -209,11 +290,11 @@ static int open_store(const struct options *o, struct tolk_store **st,
     unsigned char *datakey = NULL;
 
     if (tolk_store_open(o->db, st, err, sizeof err) != TOLK_STORE_OK)
-        return fail(EXIT_REFUSED, "%s", err);
+        return tolkctl_fail(EXIT_REFUSED, "%s", err);
     if (tolkd_datakey_open(o->key, *st, &datakey, err, sizeof err) != 0) {
         tolk_store_close(*st);
         *st = NULL;
-        return fail(EXIT_REFUSED, "%s", err);
+        return tolkctl_fail(EXIT_REFUSED, "%s", err);
     }
     tolkd_audit_key_derive(datakey, key);
     tolkd_datakey_free(datakey);
@@ -228,7 +309,7 @@ static int print_created(const struct options *o, const struct tolk_account *a)
         int rc = j ? json_dumpf(j, stdout, JSON_COMPACT) : -1;
         json_decref(j);
         if (rc != 0)
-            return fail(EXIT_REFUSED, "%s", "out of memory");
+            return tolkctl_fail(EXIT_REFUSED, "%s", "out of memory");
         putchar('\n');
     } else {
         printf("created admin account %" PRId64 " (%s): log in with POST /api/v1/login\n", a->id,
@@ -246,16 +327,18 @@ static int bootstrap(const struct options *o, struct tolk_store *st,
     int rc;
 
     if (tolk_store_account_count_role(st, TOLK_ROLE_ADMIN, &admins) != TOLK_STORE_OK)
-        return fail(EXIT_REFUSED, "%s", tolk_store_errmsg(st));
+        return tolkctl_fail(EXIT_REFUSED, "%s", tolk_store_errmsg(st));
     if (admins > 0)
-        return fail(EXIT_REFUSED, "%s",
-                    "an admin account exists already: create further accounts through the API "
-                    "(POST /api/v1/accounts)");
+        return tolkctl_fail(
+            EXIT_REFUSED, "%s",
+            "an admin account exists already: create further accounts through the API "
+            "(POST /api/v1/accounts)");
     rc = tolkd_account_bootstrap(st, key, o->username, password, len, (int64_t)time(NULL), &a);
     if (rc == TOLKD_ACCT_CONFLICT)
-        return fail(EXIT_REFUSED, "%s", "that username is taken, or an admin was just created");
+        return tolkctl_fail(EXIT_REFUSED, "%s",
+                            "that username is taken, or an admin was just created");
     if (rc != TOLKD_ACCT_OK)
-        return fail(EXIT_REFUSED, "cannot create the account: %s", tolk_store_errmsg(st));
+        return tolkctl_fail(EXIT_REFUSED, "cannot create the account: %s", tolk_store_errmsg(st));
     return print_created(o, &a);
 }
 
@@ -268,14 +351,15 @@ static int cmd_bootstrap(const struct options *o)
     int rc;
 
     if (o->argc != 1)
-        return fail(EXIT_USAGE, "%s", "bootstrap takes no further words; see --help");
+        return tolkctl_fail(EXIT_USAGE, "%s", "bootstrap takes no further words; see --help");
     if (!tolk_username_valid(o->username))
-        return fail(EXIT_USAGE, "%s",
-                    "bootstrap needs --username: 3 to 64 characters of a-z, 0-9, '.', '_', '-'");
+        return tolkctl_fail(
+            EXIT_USAGE, "%s",
+            "bootstrap needs --username: 3 to 64 characters of a-z, 0-9, '.', '_', '-'");
     password = sodium_malloc(TOLKD_PASSWORD_MAX + 3);
     if (!password)
-        return fail(EXIT_REFUSED, "%s", "out of memory");
-    rc = read_password(o->username, password, TOLKD_PASSWORD_MAX + 3, &len);
+        return tolkctl_fail(EXIT_REFUSED, "%s", "out of memory");
+    rc = tolkctl_read_password(o->username, password, TOLKD_PASSWORD_MAX + 3, &len);
     if (rc == 0)
         rc = ensure_parent_dir(store_path(o->db));
     if (rc == 0)
@@ -302,7 +386,7 @@ static int print_report(const struct options *o, const struct tolk_audit_report 
                               tolkd_audit_fault_code(r->reason), "bad_seq",
                               r->ok ? json_null() : json_integer((json_int_t)r->bad_seq));
         if (!j || json_dumpf(j, stdout, JSON_COMPACT) != 0)
-            fail(EXIT_REFUSED, "%s", "out of memory");
+            tolkctl_fail(EXIT_REFUSED, "%s", "out of memory");
         json_decref(j);
         putchar('\n');
     } else if (r->ok) {
@@ -326,11 +410,11 @@ static int cmd_audit_verify(const struct options *o)
     int rc;
 
     if (o->argc != 2 || strcmp(o->argv[1], "verify") != 0)
-        return fail(EXIT_USAGE, "%s", "the audit command is \"audit verify\"; see --help");
+        return tolkctl_fail(EXIT_USAGE, "%s", "the audit command is \"audit verify\"; see --help");
     if (access(store_path(o->db), F_OK) != 0)
-        return fail(EXIT_REFUSED, "no database at %s", o->db);
+        return tolkctl_fail(EXIT_REFUSED, "no database at %s", o->db);
     if (access(o->key, F_OK) != 0)
-        return fail(EXIT_REFUSED, "no data key file at %s", o->key);
+        return tolkctl_fail(EXIT_REFUSED, "no data key file at %s", o->key);
     rc = open_store(o, &st, key);
     if (rc != 0)
         return rc;
@@ -340,7 +424,7 @@ static int cmd_audit_verify(const struct options *o)
         r.ok = rc == TOLK_STORE_OK && r.ok;
         rc = print_report(o, &r);
     } else {
-        rc = fail(EXIT_REFUSED, "cannot read the audit log: %s", tolk_store_errmsg(st));
+        rc = tolkctl_fail(EXIT_REFUSED, "cannot read the audit log: %s", tolk_store_errmsg(st));
     }
     tolk_store_close(st);
     return rc;
@@ -355,12 +439,14 @@ int main(int argc, char **argv)
         return rc;
     umask(077); /* a new database and data key are for tolkd's user alone */
     if (tolkd_secrets_init() != 0)
-        return fail(EXIT_REFUSED, "%s", "libsodium failed to initialise");
+        return tolkctl_fail(EXIT_REFUSED, "%s", "libsodium failed to initialise");
+    if (o.url)
+        return tolkctl_remote(&o);
     if (strcmp(o.argv[0], "bootstrap") == 0)
         return cmd_bootstrap(&o);
     if (o.username)
-        return fail(EXIT_USAGE, "%s", "--username belongs to bootstrap; see --help");
+        return tolkctl_fail(EXIT_USAGE, "%s", "--username belongs to bootstrap; see --help");
     if (strcmp(o.argv[0], "audit") == 0)
         return cmd_audit_verify(&o);
-    return fail(EXIT_USAGE, "unknown command \"%.32s\"; see --help", o.argv[0]);
+    return tolkctl_fail(EXIT_USAGE, "unknown command \"%.32s\"; see --help", o.argv[0]);
 }
