@@ -823,3 +823,340 @@ int tolk_store_login_failures_purge(struct tolk_store *st, int64_t before, uint6
         return fail(st, TOLK_STORE_EINVAL, "login_failures_purge: no place for the result");
     return forward(st, st->ops->login_failures_purge(st->state, before, purged));
 }
+
+/* ---- Clients ---------------------------------------------------------------------------- */
+
+/* Whether TAG (an array of TOLK_CLIENT_TAG_MAX) is letters, digits and '-' (empty if OPTIONAL). */
+static int tag_chars_ok(const char *tag, int optional)
+{
+    const char *end = memchr(tag, '\0', TOLK_CLIENT_TAG_MAX);
+
+    if (end == NULL || (end == tag && !optional))
+        return 0;
+    for (const char *p = tag; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static int check_client(struct tolk_store *st, const char *op, const struct tolk_client *c)
+{
+    const char *problem;
+    char g = c->gender_preference;
+
+    if ((problem = text_problem(c->alias, TOLK_CLIENT_ALIAS_MAX, 1)) != NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: alias %s", op, problem);
+    if ((problem = text_problem(c->support_person_alias, TOLK_CLIENT_ALIAS_MAX, 0)) != NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: support person alias %s", op, problem);
+    if (!tag_chars_ok(c->written_language, 1))
+        return fail(st, TOLK_STORE_EINVAL, "%s: written language is not a tag", op);
+    if (c->n_languages < 1 || c->n_languages > TOLK_CLIENT_LANGUAGES_MAX)
+        return fail(st, TOLK_STORE_EINVAL, "%s: 1 to %d spoken languages are needed", op,
+                    TOLK_CLIENT_LANGUAGES_MAX);
+    for (size_t i = 0; i < c->n_languages; i++)
+        if (!tag_chars_ok(c->languages[i].tag, 0) || (c->languages[i].dialect_required & ~1) != 0)
+            return fail(st, TOLK_STORE_EINVAL, "%s: spoken language %zu is not valid", op, i + 1);
+    if (g != 0 && g != 'f' && g != 'm' && g != 'x')
+        return fail(st, TOLK_STORE_EINVAL, "%s: gender preference must be none, f, m or x", op);
+    if ((c->prefer_same_interpreter & ~1) != 0 || c->contact_sealed_len > TOLK_CLIENT_SEALED_MAX ||
+        c->created_at < 0)
+        return fail(st, TOLK_STORE_EINVAL, "%s: a flag, the contact or the time is out of range",
+                    op);
+    return TOLK_STORE_OK;
+}
+
+int tolk_store_client_create(struct tolk_store *st, struct tolk_client *c,
+                             const struct tolk_audit_note *note)
+{
+    static const char op[] = "client_create";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (c == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no client given", op);
+    rc = check_client(st, op, c);
+    if (rc == TOLK_STORE_OK)
+        rc = check_note(st, op, note, 1);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->client_create(st->state, c, note));
+}
+
+int tolk_store_client_get(struct tolk_store *st, int64_t id, struct tolk_client *out,
+                          const struct tolk_audit_note *note)
+{
+    static const char op[] = "client_get";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL || note == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no place for the result, or no audit note", op);
+    rc = check_note(st, op, note, 1);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->client_get(st->state, id, out, note));
+}
+
+int tolk_store_client_update(struct tolk_store *st, const struct tolk_client *c,
+                             const struct tolk_audit_note *note)
+{
+    static const char op[] = "client_update";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (c == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no client given", op);
+    rc = check_client(st, op, c);
+    if (rc == TOLK_STORE_OK)
+        rc = check_note(st, op, note, 1);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->client_update(st->state, c, note));
+}
+
+int tolk_store_client_list(struct tolk_store *st, const char *prefix, int64_t after_id,
+                           struct tolk_client_summary *out, size_t cap, size_t *n)
+{
+    const char *problem;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (prefix == NULL || out == NULL || cap == 0 || n == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "client_list: no prefix, or no room for the page");
+    if ((problem = text_problem(prefix, TOLK_CLIENT_ALIAS_MAX, 0)) != NULL)
+        return fail(st, TOLK_STORE_EINVAL, "client_list: prefix %s", problem);
+    return forward(st, st->ops->client_list(st->state, prefix, after_id, out, cap, n));
+}
+
+int tolk_store_client_exclusion_add(struct tolk_store *st, int64_t client_id,
+                                    const struct tolk_client_exclusion *e,
+                                    const struct tolk_audit_note *note)
+{
+    static const char op[] = "client_exclusion_add";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (e == NULL || (e->reason != TOLK_EXCLUDE_CLIENT && e->reason != TOLK_EXCLUDE_NEVER_AGAIN) ||
+        e->at < 0)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no exclusion, or a bad reason or time", op);
+    rc = check_note(st, op, note, 1);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->client_exclusion_add(st->state, client_id, e, note));
+}
+
+/* ---- Interpreters ------------------------------------------------------------------------ */
+
+/* Whether CODE (an array of TOLK_INTERPRETER_CODE_MAX) is 1 to 16 of A-Z, 0-9 and '-'. */
+static int code_ok(const char *code)
+{
+    const char *end = memchr(code, '\0', TOLK_INTERPRETER_CODE_MAX);
+
+    if (end == NULL || end == code)
+        return 0;
+    for (const char *p = code; p < end; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            return 0;
+    return 1;
+}
+
+static int check_slots(struct tolk_store *st, const char *op, const struct tolk_store_slot *slots,
+                       size_t n)
+{
+    if (n > TOLK_INTERPRETER_SLOTS_MAX || (n > 0 && slots == NULL))
+        return fail(st, TOLK_STORE_EINVAL, "%s: at most %d slots", op, TOLK_INTERPRETER_SLOTS_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].day < 0 || slots[i].day > 6 || slots[i].start_minute < 0 ||
+            slots[i].start_minute >= slots[i].end_minute || slots[i].end_minute > 1440)
+            return fail(st, TOLK_STORE_EINVAL, "%s: slot %zu is not valid", op, i + 1);
+    return TOLK_STORE_OK;
+}
+
+static int check_profile(struct tolk_store *st, const char *op,
+                         const struct tolk_interpreter_profile *p,
+                         const struct tolk_audit_note *note)
+{
+    const char *problem;
+    char g = p->gender;
+
+    if (!code_ok(p->code))
+        return fail(st, TOLK_STORE_EINVAL, "%s: the code must be 1 to 16 of A-Z, 0-9 and '-'", op);
+    if (g != 0 && g != 'f' && g != 'm' && g != 'x')
+        return fail(st, TOLK_STORE_EINVAL, "%s: gender must be none, f, m or x", op);
+    if ((problem = text_problem(p->zone, TOLK_INTERPRETER_ZONE_MAX, 1)) != NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: zone %s", op, problem);
+    if (p->n_pairs < 1 || p->n_pairs > TOLK_INTERPRETER_PAIRS_MAX)
+        return fail(st, TOLK_STORE_EINVAL, "%s: 1 to %d language pairs are needed", op,
+                    TOLK_INTERPRETER_PAIRS_MAX);
+    for (size_t i = 0; i < p->n_pairs; i++)
+        if (!tag_chars_ok(p->pairs[i].a, 0) || !tag_chars_ok(p->pairs[i].b, 0))
+            return fail(st, TOLK_STORE_EINVAL, "%s: language pair %zu is not valid", op, i + 1);
+    if (p->created_at < 0)
+        return fail(st, TOLK_STORE_EINVAL, "%s: the time is negative", op);
+    return check_note(st, op, note, 1);
+}
+
+int tolk_store_interpreter_create(struct tolk_store *st, const struct tolk_interpreter_profile *p,
+                                  const struct tolk_audit_note *note)
+{
+    static const char op[] = "interpreter_create";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (p == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no profile given", op);
+    rc = check_profile(st, op, p, note);
+    if (rc == TOLK_STORE_OK)
+        rc = check_slots(st, op, p->slots, p->n_slots);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->interpreter_create(st->state, p, note));
+}
+
+int tolk_store_interpreter_get(struct tolk_store *st, int64_t id,
+                               struct tolk_interpreter_profile *out)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "interpreter_get: no place for the result");
+    return forward(st, st->ops->interpreter_get(st->state, id, out));
+}
+
+int tolk_store_interpreter_update(struct tolk_store *st, const struct tolk_interpreter_profile *p,
+                                  const struct tolk_audit_note *note)
+{
+    static const char op[] = "interpreter_update";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (p == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no profile given", op);
+    rc = check_profile(st, op, p, note);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->interpreter_update(st->state, p, note));
+}
+
+int tolk_store_interpreter_set_slots(struct tolk_store *st, int64_t id,
+                                     const struct tolk_store_slot *slots, size_t n,
+                                     const struct tolk_audit_note *note)
+{
+    static const char op[] = "interpreter_set_slots";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    rc = check_slots(st, op, slots, n);
+    if (rc == TOLK_STORE_OK)
+        rc = check_note(st, op, note, 1);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->interpreter_set_slots(st->state, id, slots, n, note));
+}
+
+int tolk_store_interpreter_exception_add(struct tolk_store *st, int64_t id,
+                                         struct tolk_store_exception *e, int64_t now,
+                                         const struct tolk_audit_note *note)
+{
+    static const char op[] = "interpreter_exception_add";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (e == NULL || e->starts_at < 0 || e->ends_at <= e->starts_at)
+        return fail(st, TOLK_STORE_EINVAL, "%s: an exception must end after it starts", op);
+    rc = check_note(st, op, note, 1);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->interpreter_exception_add(st->state, id, e, now, note));
+}
+
+int tolk_store_interpreter_list(struct tolk_store *st, int64_t after_id,
+                                struct tolk_interpreter_summary *out, size_t cap, size_t *n)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL || cap == 0 || n == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "interpreter_list: no room for the page");
+    return forward(st, st->ops->interpreter_list(st->state, after_id, out, cap, n));
+}
+
+/* ---- Clinicians -------------------------------------------------------------------------- */
+
+static int check_clinician(struct tolk_store *st, const char *op,
+                           const struct tolk_clinician_profile *p,
+                           const struct tolk_audit_note *note)
+{
+    const char *problem;
+    int rc;
+
+    if (p == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no profile given", op);
+    if ((problem = text_problem(p->zone, TOLK_INTERPRETER_ZONE_MAX, 1)) != NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: zone %s", op, problem);
+    if (p->n_languages < 1 || p->n_languages > TOLK_CLINICIAN_LANGUAGES_MAX)
+        return fail(st, TOLK_STORE_EINVAL, "%s: 1 to %d languages are needed", op,
+                    TOLK_CLINICIAN_LANGUAGES_MAX);
+    for (size_t i = 0; i < p->n_languages; i++)
+        if (!tag_chars_ok(p->languages[i], 0))
+            return fail(st, TOLK_STORE_EINVAL, "%s: language %zu is not valid", op, i + 1);
+    if (p->created_at < 0)
+        return fail(st, TOLK_STORE_EINVAL, "%s: the time is negative", op);
+    rc = check_slots(st, op, p->hours, p->n_hours);
+    return rc == TOLK_STORE_OK ? check_note(st, op, note, 1) : rc;
+}
+
+int tolk_store_clinician_create(struct tolk_store *st, const struct tolk_clinician_profile *p,
+                                const struct tolk_audit_note *note)
+{
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    rc = check_clinician(st, "clinician_create", p, note);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->clinician_create(st->state, p, note));
+}
+
+int tolk_store_clinician_get(struct tolk_store *st, int64_t id, struct tolk_clinician_profile *out)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "clinician_get: no place for the result");
+    return forward(st, st->ops->clinician_get(st->state, id, out));
+}
+
+int tolk_store_clinician_update(struct tolk_store *st, const struct tolk_clinician_profile *p,
+                                const struct tolk_audit_note *note)
+{
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    rc = check_clinician(st, "clinician_update", p, note);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->clinician_update(st->state, p, note));
+}
+
+int tolk_store_clinician_list(struct tolk_store *st, int64_t after_id, int64_t *ids, size_t cap,
+                              size_t *n)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (ids == NULL || cap == 0 || n == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "clinician_list: no room for the page");
+    return forward(st, st->ops->clinician_list(st->state, after_id, ids, cap, n));
+}

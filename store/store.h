@@ -415,4 +415,220 @@ int tolk_store_audit_purge(struct tolk_store *st, const uint8_t key[TOLK_AUDIT_K
 int tolk_store_audit_list(struct tolk_store *st, uint64_t after_seq, struct tolk_audit_entry *out,
                           size_t cap, size_t *n);
 
+/*
+ * Clients (schema v6): pseudonymous records, not accounts. A client has an alias, spoken
+ * languages in order of preference (BCP 47 tags, each saying whether its dialect is required),
+ * an optional written language, interpreter preferences and an optional support person (a
+ * relative or friend who joins as support person, never as interpreter). There is no field for
+ * legal or immigration status, nationality or address, by design.
+ *
+ * Contact details are stored only sealed (secretbox nonce || ciphertext, sealed by tolkd with a
+ * key derived from the data key, which never enters the database): the store keeps the bytes
+ * and never sees the text. Tags are checked here only for their characters (letters, digits,
+ * '-'); tolkd checks them against BCP 47 before it stores them.
+ *
+ * Exclusions name an interpreter by the id of their account (role interpreter): the client asked
+ * not to be matched with them ("client"), or a clinician recorded that the client asked never to
+ * be matched with them again ("never_again"). An exclusion is never removed, and "never_again"
+ * is never weakened to "client", so it holds for every future booking.
+ *
+ * Every change, and every full read, writes its audit entry in the same transaction; the store
+ * fills in the subject "client:<id>".
+ */
+#define TOLK_CLIENT_ALIAS_MAX 65 /* alias and support person alias: 64 bytes and a NUL */
+#define TOLK_CLIENT_TAG_MAX   36 /* a language tag: 35 characters and a NUL */
+#define TOLK_CLIENT_LANGUAGES_MAX                                                                  \
+    4 /* spoken languages per client, at least 1 (as matching takes) */
+#define TOLK_CLIENT_EXCLUSIONS_MAX 32  /* exclusions per client */
+#define TOLK_CLIENT_CONTACT_MAX    512 /* contact details in clear, in bytes */
+#define TOLK_CLIENT_SEALED_MAX     (24 + 16 + TOLK_CLIENT_CONTACT_MAX) /* nonce, MAC, text */
+
+enum tolk_exclusion_reason { TOLK_EXCLUDE_CLIENT = 1, TOLK_EXCLUDE_NEVER_AGAIN = 2 };
+
+struct tolk_client_language {
+    char tag[TOLK_CLIENT_TAG_MAX];
+    int dialect_required; /* 0 or 1 */
+};
+
+struct tolk_client_exclusion {
+    int64_t interpreter_id; /* an account of role interpreter */
+    enum tolk_exclusion_reason reason;
+    int64_t recorded_by; /* the account that recorded it */
+    int64_t at;
+};
+
+struct tolk_client {
+    int64_t id; /* set by the store */
+    char alias[TOLK_CLIENT_ALIAS_MAX];
+    char written_language[TOLK_CLIENT_TAG_MAX];       /* "" for none */
+    char gender_preference;                           /* 0 for none, 'f', 'm' or 'x' */
+    int prefer_same_interpreter;                      /* 0 or 1 */
+    char support_person_alias[TOLK_CLIENT_ALIAS_MAX]; /* "" for none */
+    size_t n_languages;
+    struct tolk_client_language languages[TOLK_CLIENT_LANGUAGES_MAX];
+    size_t contact_sealed_len; /* 0 for no contact details */
+    uint8_t contact_sealed[TOLK_CLIENT_SEALED_MAX];
+    int64_t created_at;
+    size_t n_exclusions; /* filled by tolk_store_client_get; ignored on writes */
+    struct tolk_client_exclusion exclusions[TOLK_CLIENT_EXCLUSIONS_MAX];
+};
+
+/* What a list shows of a client: the alias and the id, nothing more. */
+struct tolk_client_summary {
+    int64_t id;
+    char alias[TOLK_CLIENT_ALIAS_MAX];
+};
+
+/* Creates client *C (its id is filled in) with NOTE's entry, in one transaction. */
+int tolk_store_client_create(struct tolk_store *st, struct tolk_client *c,
+                             const struct tolk_audit_note *note);
+
+/*
+ * Reads client ID with its languages and exclusions, and writes NOTE's entry (required: every
+ * read is audited) in the same transaction; no entry, no record. ENOTFOUND if none.
+ */
+int tolk_store_client_get(struct tolk_store *st, int64_t id, struct tolk_client *out,
+                          const struct tolk_audit_note *note);
+
+/* Replaces every field of client C->id but its id and created_at, with NOTE's entry. */
+int tolk_store_client_update(struct tolk_store *st, const struct tolk_client *c,
+                             const struct tolk_audit_note *note);
+
+/*
+ * One page of clients whose alias starts with PREFIX ("" for all; ASCII letters in any case)
+ * with id > AFTER_ID, in id order: up to CAP (> 0) into OUT, *n of them.
+ */
+int tolk_store_client_list(struct tolk_store *st, const char *prefix, int64_t after_id,
+                           struct tolk_client_summary *out, size_t cap, size_t *n);
+
+/*
+ * Records exclusion E of client CLIENT_ID with NOTE's entry. ENOTFOUND when the client or an
+ * interpreter account E->interpreter_id does not exist; ECONSTRAINT when the client has
+ * TOLK_CLIENT_EXCLUSIONS_MAX already. Recording one that exists keeps the stronger reason.
+ */
+int tolk_store_client_exclusion_add(struct tolk_store *st, int64_t client_id,
+                                    const struct tolk_client_exclusion *e,
+                                    const struct tolk_audit_note *note);
+
+/*
+ * Interpreters (schema v6): a profile belongs to an account of role interpreter and has that
+ * account's id, so exclusions, profiles and logins name an interpreter by one id. A profile has
+ * a display code (not a name: "INT-0042"), a gender, the IANA zone of its weekly slots,
+ * language pairs (BCP 47; a pair works both ways), weekly availability in that zone, and
+ * exceptions: UTC ranges when the interpreter is not available (leave, sickness). Tags and
+ * zones are checked here only for their characters; tolkd checks them fully. Every change
+ * writes its audit entry, subject "interpreter:<id>", in the same transaction.
+ */
+#define TOLK_INTERPRETER_CODE_MAX       17 /* display code: 1 to 16 of A-Z, 0-9, '-', and a NUL */
+#define TOLK_INTERPRETER_ZONE_MAX       65 /* IANA zone name and a NUL */
+#define TOLK_INTERPRETER_PAIRS_MAX      16
+#define TOLK_INTERPRETER_SLOTS_MAX      32
+#define TOLK_INTERPRETER_EXCEPTIONS_MAX 32
+
+struct tolk_language_pair {
+    char a[TOLK_CLIENT_TAG_MAX];
+    char b[TOLK_CLIENT_TAG_MAX];
+};
+
+/* A weekly slot in the profile's zone: day 0 = Monday .. 6, minutes 0 <= start < end <= 1440. */
+struct tolk_store_slot {
+    int day;
+    int start_minute;
+    int end_minute;
+};
+
+/* Not available from starts_at (included) to ends_at (excluded), Unix seconds UTC. */
+struct tolk_store_exception {
+    int64_t id; /* set by the store */
+    int64_t starts_at;
+    int64_t ends_at;
+};
+
+struct tolk_interpreter_profile {
+    int64_t id; /* the interpreter's account id */
+    char code[TOLK_INTERPRETER_CODE_MAX];
+    char gender; /* 0 for not given, 'f', 'm' or 'x' */
+    char zone[TOLK_INTERPRETER_ZONE_MAX];
+    int64_t created_at;
+    size_t n_pairs;
+    struct tolk_language_pair pairs[TOLK_INTERPRETER_PAIRS_MAX];
+    size_t n_slots; /* written only by create and set_slots */
+    struct tolk_store_slot slots[TOLK_INTERPRETER_SLOTS_MAX];
+    size_t n_exceptions; /* filled by get, oldest first; ignored on writes */
+    struct tolk_store_exception exceptions[TOLK_INTERPRETER_EXCEPTIONS_MAX];
+};
+
+struct tolk_interpreter_summary {
+    int64_t id;
+    char code[TOLK_INTERPRETER_CODE_MAX];
+};
+
+/*
+ * Creates profile *P with its pairs and slots. ENOTFOUND when P->id is not an account of role
+ * interpreter; ECONSTRAINT when it has a profile already or the code is taken.
+ */
+int tolk_store_interpreter_create(struct tolk_store *st, const struct tolk_interpreter_profile *p,
+                                  const struct tolk_audit_note *note);
+
+/* Reads profile ID with its pairs, slots and exceptions. ENOTFOUND if none. */
+int tolk_store_interpreter_get(struct tolk_store *st, int64_t id,
+                               struct tolk_interpreter_profile *out);
+
+/* Replaces P->id's code, gender, zone and pairs (not its slots or exceptions). */
+int tolk_store_interpreter_update(struct tolk_store *st, const struct tolk_interpreter_profile *p,
+                                  const struct tolk_audit_note *note);
+
+/* Replaces all weekly slots of profile ID with the N in SLOTS (0 to the maximum). */
+int tolk_store_interpreter_set_slots(struct tolk_store *st, int64_t id,
+                                     const struct tolk_store_slot *slots, size_t n,
+                                     const struct tolk_audit_note *note);
+
+/*
+ * Adds exception *E (E->id is filled in) to profile ID, first forgetting those that ended by
+ * NOW. ECONSTRAINT when TOLK_INTERPRETER_EXCEPTIONS_MAX are still to come.
+ */
+int tolk_store_interpreter_exception_add(struct tolk_store *st, int64_t id,
+                                         struct tolk_store_exception *e, int64_t now,
+                                         const struct tolk_audit_note *note);
+
+/* One page of profiles with id > AFTER_ID in id order: up to CAP (> 0) into OUT, *n of them. */
+int tolk_store_interpreter_list(struct tolk_store *st, int64_t after_id,
+                                struct tolk_interpreter_summary *out, size_t cap, size_t *n);
+
+/*
+ * Clinicians (schema v6): a profile belongs to an account of role clinician and has its id: the
+ * languages the clinician speaks (BCP 47, checked by tolkd), the IANA zone of their working
+ * hours, and the working hours as weekly slots in that zone. Every change writes its audit
+ * entry, subject "clinician:<id>", in the same transaction.
+ */
+#define TOLK_CLINICIAN_LANGUAGES_MAX 4 /* as matching takes */
+
+struct tolk_clinician_profile {
+    int64_t id; /* the clinician's account id */
+    char zone[TOLK_INTERPRETER_ZONE_MAX];
+    int64_t created_at;
+    size_t n_languages; /* 1 to TOLK_CLINICIAN_LANGUAGES_MAX */
+    char languages[TOLK_CLINICIAN_LANGUAGES_MAX][TOLK_CLIENT_TAG_MAX];
+    size_t n_hours; /* 0 to TOLK_INTERPRETER_SLOTS_MAX */
+    struct tolk_store_slot hours[TOLK_INTERPRETER_SLOTS_MAX];
+};
+
+/*
+ * Creates profile *P. ENOTFOUND when P->id is not an account of role clinician; ECONSTRAINT
+ * when it has a profile already.
+ */
+int tolk_store_clinician_create(struct tolk_store *st, const struct tolk_clinician_profile *p,
+                                const struct tolk_audit_note *note);
+
+/* Reads profile ID. ENOTFOUND if none. */
+int tolk_store_clinician_get(struct tolk_store *st, int64_t id, struct tolk_clinician_profile *out);
+
+/* Replaces P->id's zone, languages and working hours. */
+int tolk_store_clinician_update(struct tolk_store *st, const struct tolk_clinician_profile *p,
+                                const struct tolk_audit_note *note);
+
+/* One page of profile ids above AFTER_ID in order: up to CAP (> 0) into IDS, *n of them. */
+int tolk_store_clinician_list(struct tolk_store *st, int64_t after_id, int64_t *ids, size_t cap,
+                              size_t *n);
+
 #endif

@@ -79,6 +79,36 @@ struct tolk_store_ops {
                                 const struct tolk_audit_note *note);
     int (*login_failure_reset)(void *state, const char *key);
     int (*login_failures_purge)(void *state, int64_t before, uint64_t *purged);
+    /* Clients. C and NOTE have passed the checks of store.h. */
+    int (*client_create)(void *state, struct tolk_client *c, const struct tolk_audit_note *note);
+    int (*client_get)(void *state, int64_t id, struct tolk_client *out,
+                      const struct tolk_audit_note *note);
+    int (*client_update)(void *state, const struct tolk_client *c,
+                         const struct tolk_audit_note *note);
+    int (*client_list)(void *state, const char *prefix, int64_t after_id,
+                       struct tolk_client_summary *out, size_t cap, size_t *n);
+    int (*client_exclusion_add)(void *state, int64_t client_id,
+                                const struct tolk_client_exclusion *e,
+                                const struct tolk_audit_note *note);
+    /* Interpreter profiles. P and NOTE have passed the checks of store.h. */
+    int (*interpreter_create)(void *state, const struct tolk_interpreter_profile *p,
+                              const struct tolk_audit_note *note);
+    int (*interpreter_get)(void *state, int64_t id, struct tolk_interpreter_profile *out);
+    int (*interpreter_update)(void *state, const struct tolk_interpreter_profile *p,
+                              const struct tolk_audit_note *note);
+    int (*interpreter_set_slots)(void *state, int64_t id, const struct tolk_store_slot *slots,
+                                 size_t n, const struct tolk_audit_note *note);
+    int (*interpreter_exception_add)(void *state, int64_t id, struct tolk_store_exception *e,
+                                     int64_t now, const struct tolk_audit_note *note);
+    int (*interpreter_list)(void *state, int64_t after_id, struct tolk_interpreter_summary *out,
+                            size_t cap, size_t *n);
+    /* Clinician profiles. P and NOTE have passed the checks of store.h. */
+    int (*clinician_create)(void *state, const struct tolk_clinician_profile *p,
+                            const struct tolk_audit_note *note);
+    int (*clinician_get)(void *state, int64_t id, struct tolk_clinician_profile *out);
+    int (*clinician_update)(void *state, const struct tolk_clinician_profile *p,
+                            const struct tolk_audit_note *note);
+    int (*clinician_list)(void *state, int64_t after_id, int64_t *ids, size_t cap, size_t *n);
 };
 
 /* One registry line: locations written "SCHEME:rest" go to OPS with "rest" as the target. */

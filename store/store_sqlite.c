@@ -118,6 +118,78 @@ static const char *const migrations[] = {
     " key TEXT PRIMARY KEY,"
     " failures INTEGER NOT NULL,"
     " last_at INTEGER NOT NULL) WITHOUT ROWID;",
+    /*
+     * 6: clients (store.h, "Clients"): pseudonymous, contact details only sealed, no field for
+     * status, nationality or address. Exclusions name interpreter accounts and are never deleted.
+     * Interpreter and clinician profiles (store.h, "Interpreters", "Clinicians") share their
+     * account's id.
+     */
+    "CREATE TABLE clients ("
+    " id INTEGER PRIMARY KEY,"
+    " alias TEXT NOT NULL CHECK (length(alias) BETWEEN 1 AND 64),"
+    " written_language TEXT,"
+    " gender_preference TEXT CHECK (gender_preference IN ('f', 'm', 'x')),"
+    " prefer_same_interpreter INTEGER NOT NULL CHECK (prefer_same_interpreter IN (0, 1)),"
+    " support_person_alias TEXT CHECK (length(support_person_alias) BETWEEN 1 AND 64),"
+    " contact_sealed BLOB,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE INDEX clients_alias ON clients (alias COLLATE NOCASE);"
+    "CREATE TABLE client_languages ("
+    " client_id INTEGER NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " tag TEXT NOT NULL,"
+    " dialect_required INTEGER NOT NULL CHECK (dialect_required IN (0, 1)),"
+    " PRIMARY KEY (client_id, position)) WITHOUT ROWID;"
+    "CREATE TABLE client_exclusions ("
+    " client_id INTEGER NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
+    " interpreter_id INTEGER NOT NULL REFERENCES accounts (id),"
+    " reason TEXT NOT NULL CHECK (reason IN ('client', 'never_again')),"
+    " recorded_by INTEGER NOT NULL REFERENCES accounts (id),"
+    " at INTEGER NOT NULL,"
+    " PRIMARY KEY (client_id, interpreter_id)) WITHOUT ROWID;"
+    "CREATE TRIGGER client_exclusions_no_delete BEFORE DELETE ON client_exclusions"
+    " BEGIN SELECT RAISE(ABORT, 'client exclusions are never removed'); END;"
+    "CREATE TABLE interpreters ("
+    " id INTEGER PRIMARY KEY REFERENCES accounts (id),"
+    " code TEXT NOT NULL UNIQUE CHECK (length(code) BETWEEN 1 AND 16),"
+    " gender TEXT CHECK (gender IN ('f', 'm', 'x')),"
+    " zone TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE interpreter_pairs ("
+    " interpreter_id INTEGER NOT NULL REFERENCES interpreters (id) ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " tag_a TEXT NOT NULL,"
+    " tag_b TEXT NOT NULL,"
+    " PRIMARY KEY (interpreter_id, position)) WITHOUT ROWID;"
+    "CREATE TABLE interpreter_slots ("
+    " interpreter_id INTEGER NOT NULL REFERENCES interpreters (id) ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " day INTEGER NOT NULL CHECK (day BETWEEN 0 AND 6),"
+    " start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),"
+    " end_minute INTEGER NOT NULL CHECK (end_minute > start_minute AND end_minute <= 1440),"
+    " PRIMARY KEY (interpreter_id, position)) WITHOUT ROWID;"
+    "CREATE TABLE interpreter_exceptions ("
+    " id INTEGER PRIMARY KEY,"
+    " interpreter_id INTEGER NOT NULL REFERENCES interpreters (id) ON DELETE CASCADE,"
+    " starts_at INTEGER NOT NULL,"
+    " ends_at INTEGER NOT NULL CHECK (ends_at > starts_at));"
+    "CREATE INDEX interpreter_exceptions_by ON interpreter_exceptions (interpreter_id, ends_at);"
+    "CREATE TABLE clinicians ("
+    " id INTEGER PRIMARY KEY REFERENCES accounts (id),"
+    " zone TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE clinician_languages ("
+    " clinician_id INTEGER NOT NULL REFERENCES clinicians (id) ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " tag TEXT NOT NULL,"
+    " PRIMARY KEY (clinician_id, position)) WITHOUT ROWID;"
+    "CREATE TABLE clinician_hours ("
+    " clinician_id INTEGER NOT NULL REFERENCES clinicians (id) ON DELETE CASCADE,"
+    " position INTEGER NOT NULL,"
+    " day INTEGER NOT NULL CHECK (day BETWEEN 0 AND 6),"
+    " start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),"
+    " end_minute INTEGER NOT NULL CHECK (end_minute > start_minute AND end_minute <= 1440),"
+    " PRIMARY KEY (clinician_id, position)) WITHOUT ROWID;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -807,6 +879,21 @@ const struct tolk_store_ops tolk_store_sqlite_ops = {
     .login_failure_record = sq_login_failure_record,
     .login_failure_reset = sq_login_failure_reset,
     .login_failures_purge = sq_login_failures_purge,
+    .client_create = sq_client_create,
+    .client_get = sq_client_get,
+    .client_update = sq_client_update,
+    .client_list = sq_client_list,
+    .client_exclusion_add = sq_client_exclusion_add,
+    .interpreter_create = sq_interpreter_create,
+    .interpreter_get = sq_interpreter_get,
+    .interpreter_update = sq_interpreter_update,
+    .interpreter_set_slots = sq_interpreter_set_slots,
+    .interpreter_exception_add = sq_interpreter_exception_add,
+    .interpreter_list = sq_interpreter_list,
+    .clinician_create = sq_clinician_create,
+    .clinician_get = sq_clinician_get,
+    .clinician_update = sq_clinician_update,
+    .clinician_list = sq_clinician_list,
 };
 
 int tolk_store_sqlite_create_at_version(const char *path, int version, char *err, size_t errlen)

@@ -116,4 +116,31 @@ int sq_login_failure_record(void *state, const char *const *keys, size_t n, int6
 int sq_login_failure_reset(void *state, const char *key);
 int sq_login_failures_purge(void *state, int64_t before, uint64_t *purged);
 
+/* store_sqlite_people.c */
+int sq_client_create(void *state, struct tolk_client *c, const struct tolk_audit_note *note);
+int sq_client_get(void *state, int64_t id, struct tolk_client *out,
+                  const struct tolk_audit_note *note);
+int sq_client_update(void *state, const struct tolk_client *c, const struct tolk_audit_note *note);
+int sq_client_list(void *state, const char *prefix, int64_t after_id,
+                   struct tolk_client_summary *out, size_t cap, size_t *n);
+int sq_client_exclusion_add(void *state, int64_t client_id, const struct tolk_client_exclusion *e,
+                            const struct tolk_audit_note *note);
+int sq_interpreter_create(void *state, const struct tolk_interpreter_profile *p,
+                          const struct tolk_audit_note *note);
+int sq_interpreter_get(void *state, int64_t id, struct tolk_interpreter_profile *out);
+int sq_interpreter_update(void *state, const struct tolk_interpreter_profile *p,
+                          const struct tolk_audit_note *note);
+int sq_interpreter_set_slots(void *state, int64_t id, const struct tolk_store_slot *slots, size_t n,
+                             const struct tolk_audit_note *note);
+int sq_interpreter_exception_add(void *state, int64_t id, struct tolk_store_exception *e,
+                                 int64_t now, const struct tolk_audit_note *note);
+int sq_interpreter_list(void *state, int64_t after_id, struct tolk_interpreter_summary *out,
+                        size_t cap, size_t *n);
+int sq_clinician_create(void *state, const struct tolk_clinician_profile *p,
+                        const struct tolk_audit_note *note);
+int sq_clinician_get(void *state, int64_t id, struct tolk_clinician_profile *out);
+int sq_clinician_update(void *state, const struct tolk_clinician_profile *p,
+                        const struct tolk_audit_note *note);
+int sq_clinician_list(void *state, int64_t after_id, int64_t *ids, size_t cap, size_t *n);
+
 #endif
