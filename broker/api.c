@@ -61,9 +61,42 @@ static const struct api_route routes[] = {
      NULL},
     {TOLKD_HTTP_GET, "/audit", API_ADMIN, api_audit_list, NULL, api_audit_list_params},
     {TOLKD_HTTP_GET, "/audit/verify", API_ADMIN, api_audit_verify, NULL, NULL},
+    {TOLKD_HTTP_POST, "/clients", API_ADMIN | API_STAFF, api_clients_create,
+     api_client_create_fields, NULL},
+    {TOLKD_HTTP_GET, "/clients", API_ADMIN | API_STAFF | API_CLINICIAN, api_clients_list, NULL,
+     api_client_list_params},
+    {TOLKD_HTTP_GET, "/clients/{id}", API_ADMIN | API_STAFF | API_CLINICIAN, api_clients_get, NULL,
+     NULL},
+    {TOLKD_HTTP_PATCH, "/clients/{id}", API_ADMIN | API_STAFF, api_clients_patch,
+     api_client_patch_fields, NULL},
+    {TOLKD_HTTP_POST, "/clients/{id}/exclusions", API_ADMIN | API_STAFF | API_CLINICIAN,
+     api_clients_exclude, api_client_exclusion_fields, NULL},
+    {TOLKD_HTTP_POST, "/interpreters", API_ADMIN | API_STAFF, api_interpreters_create,
+     api_interpreter_create_fields, NULL},
+    {TOLKD_HTTP_GET, "/interpreters", API_ADMIN | API_STAFF, api_interpreters_list, NULL,
+     api_interpreter_list_params},
+    {TOLKD_HTTP_GET, "/interpreters/{id}", API_ADMIN | API_STAFF | API_INTERPRETER,
+     api_interpreters_get, NULL, NULL},
+    {TOLKD_HTTP_PATCH, "/interpreters/{id}", API_ADMIN | API_STAFF, api_interpreters_patch,
+     api_interpreter_patch_fields, NULL},
+    {TOLKD_HTTP_PUT, "/interpreters/{id}/availability", API_ADMIN | API_STAFF,
+     api_interpreters_availability, api_interpreter_availability_fields, NULL},
+    {TOLKD_HTTP_POST, "/interpreters/{id}/exceptions", API_ADMIN | API_STAFF,
+     api_interpreters_exception, api_interpreter_exception_fields, NULL},
+    {TOLKD_HTTP_POST, "/clinicians", API_ADMIN | API_STAFF, api_clinicians_create,
+     api_clinician_create_fields, NULL},
+    {TOLKD_HTTP_GET, "/clinicians", API_ADMIN | API_STAFF, api_clinicians_list, NULL,
+     api_clinician_list_params},
+    {TOLKD_HTTP_GET, "/clinicians/{id}", API_ADMIN | API_STAFF | API_CLINICIAN, api_clinicians_get,
+     NULL, NULL},
+    {TOLKD_HTTP_PATCH, "/clinicians/{id}", API_ADMIN | API_STAFF, api_clinicians_patch,
+     api_clinician_patch_fields, NULL},
 };
 
 #define FIELD_ECHO_MAX 64 /* bytes of an unknown field's name quoted back */
+
+/* The contact details key: BLAKE2b keyed with the data key over this label. */
+#define CONTACT_KEY_LABEL "tolk contact key v1"
 
 /*
  * Jansson's memory, wiped when freed: request bodies carry passwords, and jansson copies every
@@ -118,11 +151,17 @@ int tolkd_api_new(struct tolk_store *st, const unsigned char datakey[TOLKD_DATAK
     struct tolkd_api *api = calloc(1, sizeof(*api));
 
     *out = NULL;
-    if (api == NULL || tolkd_accounts_new(st, datakey, &api->accounts) != 0) {
+    if (api == NULL || (api->contact_key = sodium_malloc(crypto_secretbox_KEYBYTES)) == NULL ||
+        tolkd_accounts_new(st, datakey, &api->accounts) != 0) {
+        if (api != NULL)
+            sodium_free(api->contact_key);
         free(api);
         snprintf(err, errlen, "out of memory for the REST API (Argon2 needs 64 MiB)");
         return -1;
     }
+    crypto_generichash(api->contact_key, crypto_secretbox_KEYBYTES,
+                       (const unsigned char *)CONTACT_KEY_LABEL, strlen(CONTACT_KEY_LABEL), datakey,
+                       TOLKD_DATAKEY_BYTES);
     api->st = st;
     *out = api;
     return 0;
@@ -133,6 +172,7 @@ void tolkd_api_free(struct tolkd_api *api)
     if (api == NULL)
         return;
     tolkd_accounts_free(api->accounts);
+    sodium_free(api->contact_key);
     free(api);
 }
 
@@ -365,6 +405,21 @@ static int check_field(struct api_call *c, const struct api_field *f, json_t *v)
 {
     char why[96];
 
+    if (json_is_null(v) && f->nullable)
+        return 0;
+    if (f->type == API_INT) {
+        if (json_is_integer(v) && json_integer_value(v) > 0)
+            return 0;
+        api_fail(c, TOLKD_API_BAD_FIELD, "must be a whole number from 1", f->name);
+        return -1;
+    }
+    if (f->type == API_ARRAY) {
+        if (json_is_array(v) && json_array_size(v) <= f->max_len)
+            return 0;
+        snprintf(why, sizeof(why), "must be an array of at most %zu items", f->max_len);
+        api_fail(c, TOLKD_API_BAD_FIELD, why, f->name);
+        return -1;
+    }
     if (f->type == API_BOOL) {
         if (json_is_boolean(v))
             return 0;
@@ -445,6 +500,31 @@ static int query_value(const char *text, size_t len, const struct api_param *p, 
     return 0;
 }
 
+/*
+ * Copies a query text into OUT: lws has already percent-decoded it (and made '+' a space), so
+ * it is taken as it is, without control characters and at most MAX bytes.
+ */
+static int query_text(const char *text, size_t len, size_t max, char out[API_TEXT_MAX])
+{
+    if (len > max || len >= API_TEXT_MAX)
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+            return -1;
+    memcpy(out, text, len);
+    out[len] = '\0';
+    return 0;
+}
+
+/* Reads parameter P's value (number or text) into slot I of C. */
+static int param_value(struct api_call *c, const char *text, size_t len, const struct api_param *p,
+                       size_t i)
+{
+    if (p->text_max > 0)
+        return query_text(text, len, p->text_max, c->texts[i]);
+    return query_value(text, len, p, &c->params[i]);
+}
+
 /* Step 3c: "name=value&..." against PARAMS; each at most once, none unknown. */
 static int parse_query(struct api_call *c, const struct api_param *params)
 {
@@ -464,10 +544,14 @@ static int parse_query(struct api_call *c, const struct api_param *params)
             return -1;
         }
         if ((seen & (1u << i)) != 0 || name == part ||
-            query_value(q + name + 1, part - name - 1, &params[i], &c->params[i]) != 0) {
-            snprintf(why, sizeof(why),
-                     "must be given once, a whole number from %" PRId64 " to %" PRId64,
-                     params[i].min, params[i].max);
+            param_value(c, q + name + 1, part - name - 1, &params[i], i) != 0) {
+            if (params[i].text_max > 0)
+                snprintf(why, sizeof(why), "must be given once, a text of at most %zu bytes",
+                         params[i].text_max);
+            else
+                snprintf(why, sizeof(why),
+                         "must be given once, a whole number from %" PRId64 " to %" PRId64,
+                         params[i].min, params[i].max);
             api_fail(c, TOLKD_API_BAD_FIELD, why, params[i].name);
             return -1;
         }

@@ -14,27 +14,27 @@
 #define LIST_LIMIT_MAX 100
 
 const struct api_field api_login_fields[] = {
-    {"username", API_STRING, true, TOLK_USERNAME_MAX},
-    {"password", API_STRING, true, TOLKD_PASSWORD_MAX},
-    {NULL, API_STRING, false, 0},
+    {"username", API_STRING, true, TOLK_USERNAME_MAX, false},
+    {"password", API_STRING, true, TOLKD_PASSWORD_MAX, false},
+    {NULL, API_STRING, false, 0, false},
 };
 
 const struct api_field api_account_create_fields[] = {
-    {"username", API_STRING, true, TOLK_USERNAME_MAX},
-    {"password", API_STRING, true, TOLKD_PASSWORD_MAX},
-    {"role", API_STRING, true, 16},
-    {NULL, API_STRING, false, 0},
+    {"username", API_STRING, true, TOLK_USERNAME_MAX, false},
+    {"password", API_STRING, true, TOLKD_PASSWORD_MAX, false},
+    {"role", API_STRING, true, 16, false},
+    {NULL, API_STRING, false, 0, false},
 };
 
 const struct api_field api_account_patch_fields[] = {
-    {"disabled", API_BOOL, true, 0},
-    {NULL, API_STRING, false, 0},
+    {"disabled", API_BOOL, true, 0, false},
+    {NULL, API_STRING, false, 0, false},
 };
 
 const struct api_param api_account_list_params[] = {
-    {"after", 0, INT64_MAX, 0},
-    {"limit", 1, LIST_LIMIT_MAX, 50},
-    {NULL, 0, 0, 0},
+    {"after", 0, INT64_MAX, 0, 0},
+    {"limit", 1, LIST_LIMIT_MAX, 50, 0},
+    {NULL, 0, 0, 0, 0},
 };
 
 /*

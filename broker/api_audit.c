@@ -12,9 +12,9 @@
 #define AUDIT_LIMIT_MAX 200
 
 const struct api_param api_audit_list_params[] = {
-    {"after", 0, INT64_MAX, 0},
-    {"limit", 1, AUDIT_LIMIT_MAX, 100},
-    {NULL, 0, 0, 0},
+    {"after", 0, INT64_MAX, 0, 0},
+    {"limit", 1, AUDIT_LIMIT_MAX, 100, 0},
+    {NULL, 0, 0, 0, 0},
 };
 
 static json_t *hex_json(const uint8_t *bytes, size_t n)

@@ -18,6 +18,7 @@
 struct tolkd_api {
     struct tolk_store *st;
     struct tolkd_accounts *accounts;
+    unsigned char *contact_key; /* sodium_malloc'd secretbox key for contact details */
 };
 
 /* Who may call a route. A route with none of these bits can be called by nobody. */
@@ -30,32 +31,40 @@ enum api_roles {
 };
 #define API_ANY_ACCOUNT (API_ADMIN | API_STAFF | API_CLINICIAN | API_INTERPRETER)
 
-enum api_type { API_STRING, API_BOOL };
+/* API_INT: a whole number from 1 to INT64_MAX (an id); API_ARRAY: its items are the handler's. */
+enum api_type { API_STRING, API_BOOL, API_INT, API_ARRAY };
 
 /* One field of a JSON body. A body with a field not in its route's table is refused. */
 struct api_field {
     const char *name;
     enum api_type type;
     bool required;
-    size_t max_len; /* strings: bytes */
+    size_t max_len; /* strings: bytes; arrays: items */
+    bool nullable;  /* null is accepted (and means "none") */
 };
 
-/* One integer query parameter, from MIN to MAX, DEF when absent. */
+/*
+ * One query parameter: a whole number from MIN to MAX, DEF when absent; or, when TEXT_MAX is
+ * not 0, a percent-encoded text of at most TEXT_MAX bytes once decoded, "" when absent.
+ */
 struct api_param {
     const char *name;
     int64_t min, max, def;
+    size_t text_max;
 };
 
 #define API_PARAMS_MAX 4
+#define API_TEXT_MAX   128 /* bytes of a decoded text parameter, with its NUL */
 
 struct api_call {
     struct tolkd_api *api;
     const struct tolkd_api_request *req;
     int64_t now;
-    const struct tolkd_principal *who; /* NULL on public routes */
-    json_t *body;                      /* the validated object ({} when none was sent) */
-    int64_t id;                        /* the {id} of the path, else 0 */
-    int64_t params[API_PARAMS_MAX];    /* the query, in the order of the route's table */
+    const struct tolkd_principal *who;        /* NULL on public routes */
+    json_t *body;                             /* the validated object ({} when none was sent) */
+    int64_t id;                               /* the {id} of the path, else 0 */
+    int64_t params[API_PARAMS_MAX];           /* the query, in the order of the route's table */
+    char texts[API_PARAMS_MAX][API_TEXT_MAX]; /* its text parameters, decoded */
     struct tolkd_api_response *resp;
 };
 
@@ -82,10 +91,22 @@ void api_fail(struct api_call *c, enum tolkd_api_error e, const char *message, c
 /* A string field of the validated body (NULL if absent) and its length in bytes. */
 const char *api_string(const struct api_call *c, const char *name, size_t *len);
 
+/*
+ * Reads the weekly slots of array ARR, items {day, start_minute, end_minute} (at most
+ * TOLK_INTERPRETER_SLOTS_MAX, as the field table allows), into SLOTS and *n; -1 with 400
+ * answered under FIELD. api_interpreters.c.
+ */
+int api_put_slots(struct api_call *c, json_t *arr, const char *field, struct tolk_store_slot *slots,
+                  size_t *n);
+
+/* A weekly slot as the API shows it. */
+json_t *api_slot_json(const struct tolk_store_slot *slot);
+
 /* An account as the API shows it: never its password hash. */
 json_t *api_account_json(const struct tolk_account *a);
 
-/* Handlers (api_accounts.c, api_audit.c). */
+/* Handlers (api_accounts.c, api_audit.c, api_clients.c, api_interpreters.c and
+ * api_clinicians.c). */
 void api_login(struct api_call *c);
 void api_logout(struct api_call *c);
 void api_me(struct api_call *c);
@@ -94,6 +115,21 @@ void api_accounts_list(struct api_call *c);
 void api_accounts_patch(struct api_call *c);
 void api_audit_list(struct api_call *c);
 void api_audit_verify(struct api_call *c);
+void api_clients_create(struct api_call *c);
+void api_clients_list(struct api_call *c);
+void api_clients_get(struct api_call *c);
+void api_clients_patch(struct api_call *c);
+void api_clients_exclude(struct api_call *c);
+void api_interpreters_create(struct api_call *c);
+void api_interpreters_list(struct api_call *c);
+void api_interpreters_get(struct api_call *c);
+void api_interpreters_patch(struct api_call *c);
+void api_interpreters_availability(struct api_call *c);
+void api_interpreters_exception(struct api_call *c);
+void api_clinicians_create(struct api_call *c);
+void api_clinicians_list(struct api_call *c);
+void api_clinicians_get(struct api_call *c);
+void api_clinicians_patch(struct api_call *c);
 
 /* Their field and parameter tables. */
 extern const struct api_field api_login_fields[];
@@ -101,5 +137,17 @@ extern const struct api_field api_account_create_fields[];
 extern const struct api_field api_account_patch_fields[];
 extern const struct api_param api_account_list_params[];
 extern const struct api_param api_audit_list_params[];
+extern const struct api_field api_client_create_fields[];
+extern const struct api_field api_client_patch_fields[];
+extern const struct api_field api_client_exclusion_fields[];
+extern const struct api_param api_client_list_params[];
+extern const struct api_field api_interpreter_create_fields[];
+extern const struct api_field api_interpreter_patch_fields[];
+extern const struct api_field api_interpreter_availability_fields[];
+extern const struct api_field api_interpreter_exception_fields[];
+extern const struct api_param api_interpreter_list_params[];
+extern const struct api_field api_clinician_create_fields[];
+extern const struct api_field api_clinician_patch_fields[];
+extern const struct api_param api_clinician_list_params[];
 
 #endif

@@ -292,6 +292,32 @@ class ApiTest(ApiCase):
         staff_only = dict(admin=403, staff=403, clinician=403, interpreter=403)
         admin_only = dict(staff_only, admin=200, anonymous=401)
         counter = iter(range(1000))
+        status, _, body = self.api("POST", "/clients", token=self.admin,
+                                   body={"alias": "Matrix", "languages": [{"tag": "ar"}]})
+        self.assertEqual(status, 201, body)
+        client = body["id"]
+        interp = self.ids["interpreter"]
+        profile = {"code": "INT-M", "time_zone": "Europe/Amsterdam",
+                   "language_pairs": [{"a": "ar", "b": "nl"}]}
+        status, _, body = self.api("POST", "/interpreters", token=self.admin,
+                                   body=dict(profile, account_id=interp))
+        self.assertEqual(status, 201, body)
+
+        clin = self.ids["clinician"]
+        hours = {"time_zone": "Europe/Amsterdam", "languages": ["nl", "en"]}
+        status, _, body = self.api("POST", "/clinicians", token=self.admin,
+                                   body=dict(hours, account_id=clin))
+        self.assertEqual(status, 201, body)
+
+        def new_clinician():
+            account = self.create("matrix-clin-%d" % next(counter), role="clinician")
+            return dict(hours, account_id=account)
+
+        def new_profile():
+            n = next(counter)
+            account = self.create("matrix-int-%d" % n, role="interpreter")
+            return dict(profile, account_id=account, code="INT-M%d" % n)
+
         return [
             ("POST", "/login", None, dict(admin=200, staff=200, clinician=200, interpreter=200,
                                           anonymous=401)),
@@ -307,6 +333,37 @@ class ApiTest(ApiCase):
             ("PATCH", "/accounts/%d" % self.ids["interpreter"], {"disabled": False}, admin_only),
             ("GET", "/audit", None, admin_only),
             ("GET", "/audit/verify", None, admin_only),
+            ("POST", "/clients", {"alias": "Matrix", "languages": [{"tag": "ar"}]},
+             dict(staff_only, admin=201, staff=201, anonymous=401)),
+            ("GET", "/clients", None, dict(staff_only, admin=200, staff=200, clinician=200,
+                                           anonymous=401)),
+            ("GET", "/clients/%d" % client, None,
+             dict(staff_only, admin=200, staff=200, clinician=200, anonymous=401)),
+            ("PATCH", "/clients/%d" % client, {"prefer_same_interpreter": True},
+             dict(staff_only, admin=200, staff=200, anonymous=401)),
+            ("POST", "/clients/%d/exclusions" % client,
+             {"interpreter_id": self.ids["interpreter"], "reason": "client"},
+             dict(staff_only, admin=201, staff=201, clinician=201, anonymous=401)),
+            ("POST", "/interpreters", new_profile, dict(staff_only, admin=201, staff=201,
+                                                        anonymous=401)),
+            ("GET", "/interpreters", None, dict(staff_only, admin=200, staff=200, anonymous=401)),
+            ("GET", "/interpreters/%d" % interp, None,
+             dict(staff_only, admin=200, staff=200, interpreter=200, anonymous=401)),
+            ("PATCH", "/interpreters/%d" % interp, {"gender": "f"},
+             dict(staff_only, admin=200, staff=200, anonymous=401)),
+            ("PUT", "/interpreters/%d/availability" % interp,
+             {"slots": [{"day": 0, "start_minute": 540, "end_minute": 1020}]},
+             dict(staff_only, admin=200, staff=200, anonymous=401)),
+            ("POST", "/interpreters/%d/exceptions" % interp,
+             {"starts_at": 4102444800, "ends_at": 4102448400},
+             dict(staff_only, admin=201, staff=201, anonymous=401)),
+            ("POST", "/clinicians", new_clinician, dict(staff_only, admin=201, staff=201,
+                                                        anonymous=401)),
+            ("GET", "/clinicians", None, dict(staff_only, admin=200, staff=200, anonymous=401)),
+            ("GET", "/clinicians/%d" % clin, None,
+             dict(staff_only, admin=200, staff=200, clinician=200, anonymous=401)),
+            ("PATCH", "/clinicians/%d" % clin, {"languages": ["nl"]},
+             dict(staff_only, admin=200, staff=200, anonymous=401)),
         ]
 
     def matrix_request(self, method, path, body, role):
@@ -331,7 +388,8 @@ class ApiTest(ApiCase):
     def test_authorisation_matrix(self):
         rows = self.matrix()
         documented = self.documented_endpoints()
-        self.assertEqual({(m, re.sub(r"/\d+$", "/{id}", p)) for m, p, _, _ in rows}, documented)
+        self.assertEqual({(m, re.sub(r"/\d+(?=/|$)", "/{id}", p)) for m, p, _, _ in rows},
+                         documented)
         for method, path, body, expected in rows:
             self.assertEqual(set(expected), set(ROLES) | {"anonymous"})
             for role, want in expected.items():
