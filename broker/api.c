@@ -91,6 +91,21 @@ static const struct api_route routes[] = {
      NULL, NULL},
     {TOLKD_HTTP_PATCH, "/clinicians/{id}", API_ADMIN | API_STAFF, api_clinicians_patch,
      api_clinician_patch_fields, NULL},
+    {TOLKD_HTTP_POST, "/appointments", API_ADMIN | API_STAFF, api_appointments_create,
+     api_appointment_create_fields, NULL},
+    {TOLKD_HTTP_GET, "/appointments", API_ANY_ACCOUNT, api_appointments_list, NULL,
+     api_appointment_list_params},
+    {TOLKD_HTTP_GET, "/appointments/{id}", API_ANY_ACCOUNT, api_appointments_get, NULL, NULL},
+    {TOLKD_HTTP_PATCH, "/appointments/{id}", API_ADMIN | API_STAFF, api_appointments_patch,
+     api_appointment_patch_fields, NULL},
+    {TOLKD_HTTP_POST, "/appointments/{id}/cancel", API_ADMIN | API_STAFF, api_appointments_cancel,
+     NULL, NULL},
+    {TOLKD_HTTP_POST, "/appointments/{id}/tokens", API_ADMIN | API_STAFF, api_appointments_tokens,
+     NULL, NULL},
+    {TOLKD_HTTP_POST, "/appointments/{id}/tokens/revoke", API_ADMIN | API_STAFF,
+     api_appointments_tokens_revoke, api_appointment_revoke_fields, NULL},
+    {TOLKD_HTTP_GET, "/appointments/{id}/suggestions", API_ADMIN | API_STAFF,
+     api_appointments_suggestions, NULL, NULL},
 };
 
 #define FIELD_ECHO_MAX 64 /* bytes of an unknown field's name quoted back */

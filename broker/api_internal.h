@@ -105,8 +105,8 @@ json_t *api_slot_json(const struct tolk_store_slot *slot);
 /* An account as the API shows it: never its password hash. */
 json_t *api_account_json(const struct tolk_account *a);
 
-/* Handlers (api_accounts.c, api_audit.c, api_clients.c, api_interpreters.c and
- * api_clinicians.c). */
+/* Handlers (api_accounts.c, api_audit.c, api_clients.c, api_interpreters.c, api_clinicians.c
+ * api_appointments.c and api_suggestions.c). */
 void api_login(struct api_call *c);
 void api_logout(struct api_call *c);
 void api_me(struct api_call *c);
@@ -130,6 +130,14 @@ void api_clinicians_create(struct api_call *c);
 void api_clinicians_list(struct api_call *c);
 void api_clinicians_get(struct api_call *c);
 void api_clinicians_patch(struct api_call *c);
+void api_appointments_create(struct api_call *c);
+void api_appointments_list(struct api_call *c);
+void api_appointments_get(struct api_call *c);
+void api_appointments_patch(struct api_call *c);
+void api_appointments_cancel(struct api_call *c);
+void api_appointments_tokens(struct api_call *c);
+void api_appointments_tokens_revoke(struct api_call *c);
+void api_appointments_suggestions(struct api_call *c);
 
 /* Their field and parameter tables. */
 extern const struct api_field api_login_fields[];
@@ -149,5 +157,9 @@ extern const struct api_param api_interpreter_list_params[];
 extern const struct api_field api_clinician_create_fields[];
 extern const struct api_field api_clinician_patch_fields[];
 extern const struct api_param api_clinician_list_params[];
+extern const struct api_field api_appointment_create_fields[];
+extern const struct api_field api_appointment_patch_fields[];
+extern const struct api_field api_appointment_revoke_fields[];
+extern const struct api_param api_appointment_list_params[];
 
 #endif

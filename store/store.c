@@ -396,6 +396,160 @@ int tolk_store_token_find(struct tolk_store *st, const uint8_t hash[TOLK_STORE_T
     return forward(st, st->ops->token_find(st->state, hash, out));
 }
 
+/* ---- Bookings ---------------------------------------------------------------------------- */
+
+static int check_note(struct tolk_store *st, const char *op, const struct tolk_audit_note *note,
+                      int subject_by_store);
+
+/* The note every booking change needs; the store sets its subject. */
+static int check_booking_note(struct tolk_store *st, const char *op,
+                              const struct tolk_audit_note *note)
+{
+    if (note == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: a booking change needs its audit note", op);
+    return check_note(st, op, note, 1);
+}
+
+static int check_interval(struct tolk_store *st, const char *op, int64_t starts_at, int64_t ends_at)
+{
+    if (starts_at < 0 || ends_at <= starts_at)
+        return fail(st, TOLK_STORE_EINVAL, "%s: the end must be after the start", op);
+    return TOLK_STORE_OK;
+}
+
+int tolk_store_appointment_book(struct tolk_store *st, struct tolk_appointment *a,
+                                const struct tolk_audit_note *note)
+{
+    static const char op[] = "appointment_book";
+    const char *problem;
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (a == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no appointment given", op);
+    if ((problem = text_problem(a->ref, sizeof(a->ref), 1)) != NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: ref %s", op, problem);
+    if (a->client_id <= 0 || a->clinician_id <= 0 || a->interpreter_id < 0)
+        return fail(st, TOLK_STORE_EINVAL, "%s: needs a client and a clinician", op);
+    if (strcmp(a->mode, "consecutive") != 0 && strcmp(a->mode, "simultaneous") != 0)
+        return fail(st, TOLK_STORE_EINVAL, "%s: mode must be consecutive or simultaneous", op);
+    rc = check_interval(st, op, a->starts_at, a->ends_at);
+    if (rc == TOLK_STORE_OK)
+        rc = check_booking_note(st, op, note);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->appointment_book(st->state, a, note));
+}
+
+int tolk_store_appointment_reschedule(struct tolk_store *st, int64_t id, int64_t starts_at,
+                                      int64_t ends_at, int64_t interpreter_id,
+                                      const struct tolk_audit_note *note)
+{
+    static const char op[] = "appointment_reschedule";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (interpreter_id < 0)
+        return fail(st, TOLK_STORE_EINVAL, "%s: the interpreter id is not valid", op);
+    rc = check_interval(st, op, starts_at, ends_at);
+    if (rc == TOLK_STORE_OK)
+        rc = check_booking_note(st, op, note);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->appointment_reschedule(st->state, id, starts_at, ends_at,
+                                                       interpreter_id, note));
+}
+
+int tolk_store_appointment_cancel(struct tolk_store *st, int64_t id,
+                                  const struct tolk_audit_note *note)
+{
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    rc = check_booking_note(st, "appointment_cancel", note);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->appointment_cancel(st->state, id, note));
+}
+
+int tolk_store_appointment_tokens_issue(struct tolk_store *st, int64_t id,
+                                        const struct tolk_join_token *tokens, size_t n,
+                                        const struct tolk_audit_note *note)
+{
+    static const char op[] = "appointment_tokens_issue";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (n == 0 || tokens == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no tokens given", op);
+    for (size_t i = 0; i < n; i++) {
+        rc = check_role(st, op, tokens[i].role, sizeof(tokens[i].role));
+        if (rc != TOLK_STORE_OK)
+            return rc;
+        if (tokens[i].valid_until <= tokens[i].valid_from)
+            return fail(st, TOLK_STORE_EINVAL, "%s: a token's window ends before it starts", op);
+    }
+    rc = check_booking_note(st, op, note);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->appointment_tokens_issue(st->state, id, tokens, n, note));
+}
+
+int tolk_store_appointment_tokens_revoke(struct tolk_store *st, int64_t id, const char *role,
+                                         const struct tolk_audit_note *note)
+{
+    static const char op[] = "appointment_tokens_revoke";
+    int rc;
+
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (role == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "%s: no role given", op);
+    rc = check_role(st, op, role, TOLK_STORE_REF_MAX);
+    if (rc == TOLK_STORE_OK)
+        rc = check_booking_note(st, op, note);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    return forward(st, st->ops->appointment_tokens_revoke(st->state, id, role, note));
+}
+
+int tolk_store_appointment_last_interpreter(struct tolk_store *st, int64_t client_id,
+                                            int64_t before, int64_t *interpreter_id)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (interpreter_id == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "appointment_last_interpreter: no place for the id");
+    return forward(
+        st, st->ops->appointment_last_interpreter(st->state, client_id, before, interpreter_id));
+}
+
+int tolk_store_appointment_get(struct tolk_store *st, int64_t id, struct tolk_appointment *out)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "appointment_get: no place for the result");
+    return forward(st, st->ops->appointment_get(st->state, id, out));
+}
+
+int tolk_store_appointment_list(struct tolk_store *st, const struct tolk_appointment_filter *f,
+                                int64_t after_id, struct tolk_appointment *out, size_t cap,
+                                size_t *n)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (f == NULL || out == NULL || cap == 0 || n == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "appointment_list: no filter or no room for the page");
+    if (f->to != 0 && f->to <= f->from)
+        return fail(st, TOLK_STORE_EINVAL, "appointment_list: the range ends before it starts");
+    return forward(st, st->ops->appointment_list(st->state, f, after_id, out, cap, n));
+}
+
 /* An audit actor or subject: "system", or a lowercase kind, ':', and an id (store.h). */
 static int audit_ref_ok(const char *s)
 {

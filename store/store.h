@@ -113,6 +113,14 @@ struct tolk_appointment {
     char ref[TOLK_STORE_REF_MAX]; /* the public session id (opaque text, unique) */
     int64_t starts_at, ends_at;   /* Unix seconds, UTC; ends_at > starts_at */
     enum tolk_appointment_status status;
+    /*
+     * Who takes part (schema 7; 0 in appointments made without a booking, such as the demo's):
+     * the client's id, the clinician's and the interpreter's account ids (interpreter 0: none
+     * yet), the mode ("consecutive" or "simultaneous") and when the booking last changed.
+     */
+    int64_t client_id, clinician_id, interpreter_id;
+    char mode[16];
+    int64_t updated_at;
 };
 
 struct tolk_join_token {
@@ -140,6 +148,80 @@ struct tolk_token_grant {
 /* Looks a token up by its hash. TOLK_STORE_ENOTFOUND if no token has that hash. */
 int tolk_store_token_find(struct tolk_store *st, const uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES],
                           struct tolk_token_grant *out);
+
+struct tolk_audit_note; /* below, "Accounts" */
+
+/*
+ * Bookings. Two appointments overlap when their intervals [starts_at, ends_at) share a second;
+ * touching ones (one ends when the other starts) do not. Cancelled appointments never
+ * conflict. Each change writes NOTE's entry (required; its subject is the store's to set, pass
+ * "") with subject "appointment:<id>" in the same BEGIN IMMEDIATE transaction as the conflict
+ * check and the write, so two racing bookings of one person cannot both succeed. A conflict is
+ * TOLK_STORE_ECONSTRAINT, and tolk_store_errmsg() names the participant by role ("the clinician
+ * has an overlapping appointment", likewise "the interpreter"), never by name.
+ */
+
+/*
+ * Books *A (ref set and unique, ends after it starts, client and clinician ids > 0,
+ * interpreter id >= 0 with 0 for none, mode "consecutive" or "simultaneous"; status and
+ * updated_at are set by the store, updated_at to NOTE->at). Fills in A->id.
+ */
+int tolk_store_appointment_book(struct tolk_store *st, struct tolk_appointment *a,
+                                const struct tolk_audit_note *note);
+
+/*
+ * Moves booked appointment ID to [STARTS_AT, ENDS_AT) and gives it INTERPRETER_ID (0: none),
+ * under the same conflict rule, its own old interval excluded. Its join tokens are revoked,
+ * since their windows were cut for the old times. ENOTFOUND if no such appointment;
+ * ECONSTRAINT if it is cancelled.
+ */
+int tolk_store_appointment_reschedule(struct tolk_store *st, int64_t id, int64_t starts_at,
+                                      int64_t ends_at, int64_t interpreter_id,
+                                      const struct tolk_audit_note *note);
+
+/* Cancels appointment ID and revokes all its join tokens. ECONSTRAINT if already cancelled. */
+int tolk_store_appointment_cancel(struct tolk_store *st, int64_t id,
+                                  const struct tolk_audit_note *note);
+
+/*
+ * Replaces the join tokens of booked appointment ID: every token it has is revoked and the N
+ * given (hashes only) are stored, with NOTE's entry, in one transaction. ENOTFOUND if no such
+ * appointment; ECONSTRAINT if it is cancelled or a hash exists.
+ */
+int tolk_store_appointment_tokens_issue(struct tolk_store *st, int64_t id,
+                                        const struct tolk_join_token *tokens, size_t n,
+                                        const struct tolk_audit_note *note);
+
+/*
+ * Revokes the tokens of appointment ID for ROLE ("client", "clinician", "interpreter" or
+ * "support"), with NOTE's entry. ENOTFOUND if no such appointment.
+ */
+int tolk_store_appointment_tokens_revoke(struct tolk_store *st, int64_t id, const char *role,
+                                         const struct tolk_audit_note *note);
+
+/*
+ * The interpreter of CLIENT_ID's most recent booked appointment that starts before BEFORE, in
+ * *INTERPRETER_ID (0 when there is none, or it had no interpreter).
+ */
+int tolk_store_appointment_last_interpreter(struct tolk_store *st, int64_t client_id,
+                                            int64_t before, int64_t *interpreter_id);
+
+/* Reads appointment ID. ENOTFOUND if none. */
+int tolk_store_appointment_get(struct tolk_store *st, int64_t id, struct tolk_appointment *out);
+
+/*
+ * Which appointments tolk_store_appointment_list returns: those of CLINICIAN_ID and of
+ * INTERPRETER_ID (each 0: anyone) that overlap [FROM, TO) (TO 0: no end), cancelled ones too.
+ */
+struct tolk_appointment_filter {
+    int64_t clinician_id, interpreter_id;
+    int64_t from, to;
+};
+
+/* Up to CAP matching appointments with id > AFTER_ID, in id order; *N says how many. */
+int tolk_store_appointment_list(struct tolk_store *st, const struct tolk_appointment_filter *f,
+                                int64_t after_id, struct tolk_appointment *out, size_t cap,
+                                size_t *n);
 
 /*
  * Accounts of the people who run the service: admin, staff, clinician, interpreter. (Clients

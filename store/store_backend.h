@@ -46,6 +46,21 @@ struct tolk_store_ops {
     int (*appointment_create)(void *state, struct tolk_appointment *a,
                               const struct tolk_join_token *tokens, size_t n);
     int (*token_find)(void *state, const uint8_t *hash, struct tolk_token_grant *out);
+    /* Bookings (store.h): arguments have passed the rules; NOTE is not NULL. */
+    int (*appointment_book)(void *state, struct tolk_appointment *a,
+                            const struct tolk_audit_note *note);
+    int (*appointment_reschedule)(void *state, int64_t id, int64_t starts_at, int64_t ends_at,
+                                  int64_t interpreter_id, const struct tolk_audit_note *note);
+    int (*appointment_cancel)(void *state, int64_t id, const struct tolk_audit_note *note);
+    int (*appointment_tokens_issue)(void *state, int64_t id, const struct tolk_join_token *tokens,
+                                    size_t n, const struct tolk_audit_note *note);
+    int (*appointment_tokens_revoke)(void *state, int64_t id, const char *role,
+                                     const struct tolk_audit_note *note);
+    int (*appointment_last_interpreter)(void *state, int64_t client_id, int64_t before,
+                                        int64_t *interpreter_id);
+    int (*appointment_get)(void *state, int64_t id, struct tolk_appointment *out);
+    int (*appointment_list)(void *state, const struct tolk_appointment_filter *f, int64_t after_id,
+                            struct tolk_appointment *out, size_t cap, size_t *n);
     /* Audit log. KEY is TOLK_AUDIT_KEY_BYTES; texts have passed the rules in store.h. */
     int (*audit_append)(void *state, const uint8_t *key, const char *actor, const char *action,
                         const char *subject, const char *detail, int64_t at, uint64_t *seq_out);

@@ -190,6 +190,19 @@ static const char *const migrations[] = {
     " start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),"
     " end_minute INTEGER NOT NULL CHECK (end_minute > start_minute AND end_minute <= 1440),"
     " PRIMARY KEY (clinician_id, position)) WITHOUT ROWID;",
+    /*
+     * 7: who takes part in an appointment, and how. The columns are nullable because appointments
+     * of schema 3 (the demo's) have no participants; a booking (store.h, "Bookings") sets them
+     * all but interpreter_id. The indexes serve the conflict checks of a booking.
+     */
+    "ALTER TABLE appointments ADD COLUMN client_id INTEGER REFERENCES clients (id);"
+    "ALTER TABLE appointments ADD COLUMN clinician_id INTEGER REFERENCES accounts (id);"
+    "ALTER TABLE appointments ADD COLUMN interpreter_id INTEGER REFERENCES accounts (id);"
+    "ALTER TABLE appointments ADD COLUMN mode TEXT"
+    " CHECK (mode IN ('consecutive', 'simultaneous'));"
+    "ALTER TABLE appointments ADD COLUMN updated_at INTEGER;"
+    "CREATE INDEX appointments_clinician ON appointments (clinician_id, starts_at);"
+    "CREATE INDEX appointments_interpreter ON appointments (interpreter_id, starts_at);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -860,6 +873,14 @@ const struct tolk_store_ops tolk_store_sqlite_ops = {
     .session_events_purge = sq_session_events_purge,
     .appointment_create = sq_appointment_create,
     .token_find = sq_token_find,
+    .appointment_book = sq_appointment_book,
+    .appointment_reschedule = sq_appointment_reschedule,
+    .appointment_cancel = sq_appointment_cancel,
+    .appointment_tokens_issue = sq_appointment_tokens_issue,
+    .appointment_tokens_revoke = sq_appointment_tokens_revoke,
+    .appointment_last_interpreter = sq_appointment_last_interpreter,
+    .appointment_get = sq_appointment_get,
+    .appointment_list = sq_appointment_list,
     .audit_append = sq_audit_append,
     .audit_verify = sq_audit_verify,
     .audit_purge = sq_audit_purge,

@@ -85,6 +85,20 @@ int sq_audit_append_locked(struct sq *s, const uint8_t *key, const char *actor, 
 int sq_appointment_create(void *state, struct tolk_appointment *a,
                           const struct tolk_join_token *tokens, size_t n);
 int sq_token_find(void *state, const uint8_t *hash, struct tolk_token_grant *out);
+int sq_appointment_book(void *state, struct tolk_appointment *a,
+                        const struct tolk_audit_note *note);
+int sq_appointment_reschedule(void *state, int64_t id, int64_t starts_at, int64_t ends_at,
+                              int64_t interpreter_id, const struct tolk_audit_note *note);
+int sq_appointment_cancel(void *state, int64_t id, const struct tolk_audit_note *note);
+int sq_appointment_tokens_issue(void *state, int64_t id, const struct tolk_join_token *tokens,
+                                size_t n, const struct tolk_audit_note *note);
+int sq_appointment_tokens_revoke(void *state, int64_t id, const char *role,
+                                 const struct tolk_audit_note *note);
+int sq_appointment_last_interpreter(void *state, int64_t client_id, int64_t before,
+                                    int64_t *interpreter_id);
+int sq_appointment_get(void *state, int64_t id, struct tolk_appointment *out);
+int sq_appointment_list(void *state, const struct tolk_appointment_filter *f, int64_t after_id,
+                        struct tolk_appointment *out, size_t cap, size_t *n);
 
 /* store_sqlite_audit.c */
 int sq_audit_append(void *state, const uint8_t *key, const char *actor, const char *action,

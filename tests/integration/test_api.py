@@ -318,6 +318,17 @@ class ApiTest(ApiCase):
             account = self.create("matrix-int-%d" % n, role="interpreter")
             return dict(profile, account_id=account, code="INT-M%d" % n)
 
+        def new_booking():
+            start = 4200000000 + 3600 * next(counter)
+            return {"client_id": client, "clinician_id": clin, "interpreter_id": interp,
+                    "mode": "consecutive", "starts_at": start, "ends_at": start + 1800}
+
+        status, _, body = self.api("POST", "/appointments", token=self.admin,
+                                   body=dict(new_booking(), starts_at=4102444800,
+                                             ends_at=4102446000))
+        self.assertEqual(status, 201, body)
+        appt = body["id"]
+
         return [
             ("POST", "/login", None, dict(admin=200, staff=200, clinician=200, interpreter=200,
                                           anonymous=401)),
@@ -363,6 +374,22 @@ class ApiTest(ApiCase):
             ("GET", "/clinicians/%d" % clin, None,
              dict(staff_only, admin=200, staff=200, clinician=200, anonymous=401)),
             ("PATCH", "/clinicians/%d" % clin, {"languages": ["nl"]},
+             dict(staff_only, admin=200, staff=200, anonymous=401)),
+            ("POST", "/appointments", new_booking,
+             dict(staff_only, admin=201, staff=201, anonymous=401)),
+            ("GET", "/appointments", None,
+             dict(admin=200, staff=200, clinician=200, interpreter=200, anonymous=401)),
+            ("GET", "/appointments/%d" % appt, None,
+             dict(admin=200, staff=200, clinician=200, interpreter=200, anonymous=401)),
+            ("PATCH", "/appointments/%d" % appt, {"ends_at": 4102447000},
+             dict(staff_only, admin=200, staff=200, anonymous=401)),
+            ("POST", "/appointments/%d/tokens" % appt, None,
+             dict(staff_only, admin=201, staff=201, anonymous=401)),
+            ("POST", "/appointments/%d/tokens/revoke" % appt, {"role": "client"},
+             dict(staff_only, admin=204, staff=204, anonymous=401)),
+            ("GET", "/appointments/%d/suggestions" % appt, None,
+             dict(staff_only, admin=200, staff=200, anonymous=401)),
+            ("POST", "/appointments/%d/cancel" % appt, None,
              dict(staff_only, admin=200, staff=200, anonymous=401)),
         ]
 

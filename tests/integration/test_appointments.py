@@ -1,0 +1,294 @@
+"""Appointments through the REST API of the real tolkd over TLS: a booking reads back whole;
+an overlapping booking of the same clinician or interpreter is refused with 409 `conflict`
+naming the participant by role (touching ones are allowed); reschedule and reassignment obey
+the same rule with the appointment's own times excluded; a cancelled appointment frees its slot
+(cancelling it again changes nothing); clinicians and interpreters see only their own appointments;
+bad times and wrong participants are refused with nothing written; each change is audited.
+Join tokens are shown once; a raw WebSocket join with one reaches its own appointment's session
+only, and is refused once the token is revoked or the appointment cancelled. Suggestions rank
+the interpreters who could take an appointment (continuity first) and say why the others could
+not (gender, availability, exclusion, another booking).
+(The authorisation rows are in test_api.py's matrix.)
+
+Environment (set by CTest): TOLKD, TOLKCTL, TOLK_TEST_CERTS, TOLK_SOURCE_DIR.
+"""
+
+import time
+
+import tolktest
+from test_api import ADMIN, ADMIN_PASSWORD, PASSWORD, ApiBroker, ApiCase, call
+from test_relay import Participant
+
+T0 = 4102444800  # 2100-01-01, far from anything the other tests book
+HOUR = 3600
+
+
+class AppointmentsTest(ApiCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = ApiBroker()
+        cls.tokens = []
+        status, _, body = call(cls.broker.port, "POST", "/api/v1/login",
+                               body={"username": ADMIN, "password": ADMIN_PASSWORD})
+        assert status == 200, body
+        cls.admin = body["token"]
+        cls.ids = {}
+        for name, role in (("staff.one", "staff"), ("clin.one", "clinician"),
+                           ("clin.two", "clinician"), ("int.one", "interpreter"),
+                           ("int.two", "interpreter")):
+            status, _, body = call(cls.broker.port, "POST", "/api/v1/accounts", token=cls.admin,
+                                   body={"username": name, "password": PASSWORD, "role": role})
+            assert status == 201, body
+            cls.ids[name] = body["id"]
+        status, _, body = call(cls.broker.port, "POST", "/api/v1/clients", token=cls.admin,
+                               body={"alias": "Client P", "languages": [{"tag": "ar"}]})
+        assert status == 201, body
+        cls.client = body["id"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.broker.stop()
+
+    def booking(self, day, start, end, clinician="clin.one", interpreter="int.one"):
+        base = T0 + day * 86400
+        body = {"client_id": self.client, "clinician_id": self.ids[clinician],
+                "mode": "consecutive", "starts_at": base + start, "ends_at": base + end}
+        if interpreter is not None:
+            body["interpreter_id"] = self.ids[interpreter]
+        return body
+
+    def book(self, body, token=None):
+        status, _, reply = self.api("POST", "/appointments", body=body, token=token or self.admin)
+        self.assertEqual(status, 201, reply)
+        return reply
+
+    def test_book_and_read_back(self):
+        staff = self.token("staff.one")
+        body = self.booking(0, 9 * HOUR, 10 * HOUR)
+        appt = self.book(body, token=staff)
+        status, _, rec = self.api("GET", "/appointments/%d" % appt["id"], token=staff)
+        self.assertEqual(status, 200, rec)
+        self.assertEqual(rec, appt)
+        for key in body:
+            self.assertEqual(rec[key], body[key])
+        self.assertEqual(rec["status"], "booked")
+        actions = [e["action"] for e in self.audit_entries(self.admin)
+                   if e["subject"] == "appointment:%d" % appt["id"]]
+        self.assertEqual(actions, ["appointment_booked"])
+
+    def test_conflicts(self):
+        self.book(self.booking(1, 9 * HOUR, 10 * HOUR))
+        response = self.api("POST", "/appointments", token=self.admin,
+                            body=self.booking(1, 9 * HOUR + 1800, 11 * HOUR, interpreter="int.two"))
+        self.assert_error(response, 409, "conflict", "clinician_id")
+        self.assertIn("clinician", response[2]["error"]["message"])
+        self.assertNotIn("clin.one", response[2]["error"]["message"])
+        response = self.api("POST", "/appointments", token=self.admin,
+                            body=self.booking(1, 8 * HOUR, 9 * HOUR + 1, clinician="clin.two"))
+        self.assert_error(response, 409, "conflict", "interpreter_id")
+        self.assertIn("interpreter", response[2]["error"]["message"])
+        # touching intervals, and the other people at the same time
+        self.book(self.booking(1, 10 * HOUR, 11 * HOUR))
+        self.book(self.booking(1, 8 * HOUR, 9 * HOUR))
+        self.book(self.booking(1, 9 * HOUR, 10 * HOUR, clinician="clin.two", interpreter="int.two"))
+
+    def test_bad_input(self):
+        cases = [
+            (self.booking(2, 10 * HOUR, 10 * HOUR), "ends_at"),
+            (self.booking(2, 10 * HOUR, 14 * HOUR + 1), "ends_at"),
+            (dict(self.booking(2, 9 * HOUR, 10 * HOUR), mode="whispered"), "mode"),
+            (dict(self.booking(2, 9 * HOUR, 10 * HOUR), client_id=999999), "client_id"),
+            (dict(self.booking(2, 9 * HOUR, 10 * HOUR), clinician_id=self.ids["int.one"]),
+             "clinician_id"),
+            (dict(self.booking(2, 9 * HOUR, 10 * HOUR), interpreter_id=self.ids["clin.two"]),
+             "interpreter_id"),
+        ]
+        for body, field in cases:
+            with self.subTest(field=field):
+                self.assert_error(self.api("POST", "/appointments", token=self.admin, body=body),
+                                  400, "bad_field", field)
+        status, _, page = self.api("GET", "/appointments?from=%d&to=%d"
+                                   % (T0 + 2 * 86400, T0 + 3 * 86400), token=self.admin)
+        self.assertEqual((status, page["appointments"]), (200, []))
+        # exactly four hours is allowed
+        self.book(self.booking(2, 10 * HOUR, 14 * HOUR, interpreter=None))
+
+    def test_reschedule_and_cancel(self):
+        a = self.book(self.booking(3, 9 * HOUR, 10 * HOUR))
+        b = self.book(self.booking(3, 11 * HOUR, 12 * HOUR, clinician="clin.two",
+                                   interpreter="int.two"))
+        path = "/appointments/%d" % a["id"]
+        base = T0 + 3 * 86400
+        status, _, rec = self.api("PATCH", path, token=self.admin,
+                                  body={"starts_at": base + 9 * HOUR + 1800,
+                                        "ends_at": base + 10 * HOUR + 1800})
+        self.assertEqual(status, 200, rec)
+        self.assertEqual(rec["starts_at"], base + 9 * HOUR + 1800)
+        response = self.api("PATCH", path, token=self.admin,
+                            body={"starts_at": base + 11 * HOUR, "ends_at": base + 12 * HOUR,
+                                  "interpreter_id": self.ids["int.two"]})
+        self.assert_error(response, 409, "conflict", "interpreter_id")
+        status, _, rec = self.api("PATCH", path, token=self.admin,
+                                  body={"starts_at": base + 11 * HOUR, "ends_at": base + 12 * HOUR,
+                                        "interpreter_id": None})
+        self.assertEqual((status, rec["interpreter_id"]), (200, None), rec)
+        status, _, rec = self.api("POST", "/appointments/%d/cancel" % b["id"], token=self.admin)
+        self.assertEqual((status, rec["status"]), (200, "cancelled"), rec)
+        status, _, again = self.api("POST", "/appointments/%d/cancel" % b["id"], token=self.admin)
+        self.assertEqual((status, again), (200, rec))
+        self.assert_error(self.api("PATCH", "/appointments/%d" % b["id"], token=self.admin,
+                                   body={"ends_at": base + 11 * HOUR + 1800}), 409, "conflict")
+        # the cancelled slot is free again
+        status, _, rec = self.api("PATCH", path, token=self.admin,
+                                  body={"interpreter_id": self.ids["int.two"]})
+        self.assertEqual((status, rec["interpreter_id"]), (200, self.ids["int.two"]), rec)
+        self.assert_error(self.api("GET", "/appointments/999999", token=self.admin), 404,
+                          "not_found")
+        actions = [e["action"] for e in self.audit_entries(self.admin)
+                   if e["subject"] == "appointment:%d" % a["id"]]
+        self.assertEqual(actions, ["appointment_booked"] + ["appointment_rescheduled"] * 3)
+        actions = [e["action"] for e in self.audit_entries(self.admin)
+                   if e["subject"] == "appointment:%d" % b["id"]]
+        self.assertEqual(actions, ["appointment_booked", "appointment_cancelled"])
+
+    def test_participants_see_their_own(self):
+        mine = self.book(self.booking(4, 9 * HOUR, 10 * HOUR))
+        other = self.book(self.booking(4, 9 * HOUR, 10 * HOUR, clinician="clin.two",
+                                       interpreter="int.two"))
+        clin, interp = self.token("clin.one"), self.token("int.one")
+        day = "from=%d&to=%d" % (T0 + 4 * 86400, T0 + 5 * 86400)
+        for token in (clin, interp):
+            status, _, rec = self.api("GET", "/appointments/%d" % mine["id"], token=token)
+            self.assertEqual(status, 200, rec)
+            self.assert_error(self.api("GET", "/appointments/%d" % other["id"], token=token),
+                              403, "forbidden")
+            status, _, page = self.api("GET", "/appointments?" + day, token=token)
+            self.assertEqual(status, 200, page)
+            self.assertEqual([a["id"] for a in page["appointments"]], [mine["id"]])
+        self.assert_error(self.api("GET", "/appointments?clinician_id=%d" % self.ids["clin.two"],
+                                   token=clin), 403, "forbidden")
+        status, _, page = self.api("GET", "/appointments?clinician_id=%d&%s"
+                                   % (self.ids["clin.two"], day), token=self.admin)
+        self.assertEqual([a["id"] for a in page["appointments"]], [other["id"]])
+        status, _, page = self.api("GET", "/appointments?" + day, token=self.admin)
+        self.assertEqual([a["id"] for a in page["appointments"]], [mine["id"], other["id"]])
+        self.assert_error(self.api("GET", "/appointments?from=10&to=5", token=self.admin), 400,
+                          "bad_field", "to")
+
+    def issue(self, appt_id):
+        status, _, reply = self.api("POST", "/appointments/%d/tokens" % appt_id, token=self.admin)
+        self.assertEqual(status, 201, reply)
+        self.assertEqual(reply["appointment_id"], appt_id)
+        return {t["role"]: t for t in reply["tokens"]}
+
+    def join(self, token, role):
+        p = Participant(self.broker.port, token, role)
+        reply = p.join()
+        p.ws.close()
+        return reply
+
+    def test_join_tokens(self):
+        now = int(time.time())
+        a = self.book(dict(self.booking(0, 0, 0), starts_at=now - 60, ends_at=now + 3600))
+        b = self.book(dict(self.booking(0, 0, 0, clinician="clin.two", interpreter=None),
+                           starts_at=now - 60, ends_at=now + 3600))
+        first = self.issue(a["id"])
+        self.assertEqual(sorted(first), ["client", "clinician", "interpreter"])
+        self.assertEqual(first["client"]["valid_from"], a["starts_at"] - 900)
+        self.assertEqual(first["client"]["valid_until"], a["ends_at"] + 900)
+        tokens = self.issue(a["id"])  # issuing again revokes the first ones
+        self.assertNotEqual(tokens["client"]["token"], first["client"]["token"])
+        self.assertEqual(self.join(first["client"]["token"], "client")["type"], "error")
+        other = self.issue(b["id"])
+        self.assertEqual(sorted(other), ["client", "clinician"])
+        with open(self.broker.db, "rb") as f:
+            self.assertNotIn(tokens["client"]["token"].encode(), f.read())
+        # each token joins its own appointment's session
+        clin = Participant(self.broker.port, tokens["clinician"]["token"], "clinician")
+        self.assertEqual(clin.join()["type"], "joined")
+        mine = self.join(tokens["client"]["token"], "client")
+        self.assertEqual((mine["type"], [p["role"] for p in mine["participants"]]),
+                         ("joined", ["clinician"]), mine)
+        theirs = self.join(other["client"]["token"], "client")
+        self.assertEqual((theirs["type"], theirs["participants"]), ("joined", []), theirs)
+        self.assertNotEqual(theirs["session"], mine["session"])
+        clin.ws.close()
+        # revoked, then cancelled
+        status, _, _ = self.api("POST", "/appointments/%d/tokens/revoke" % a["id"],
+                                token=self.admin, body={"role": "client"})
+        self.assertEqual(status, 204)
+        self.assertEqual(self.join(tokens["client"]["token"], "client")["type"], "error")
+        self.assertEqual(self.join(tokens["interpreter"]["token"], "interpreter")["type"],
+                         "joined")
+        self.assert_error(self.api("POST", "/appointments/%d/tokens/revoke" % a["id"],
+                                   token=self.admin, body={"role": "nobody"}),
+                          400, "bad_field", "role")
+        status, _, _ = self.api("POST", "/appointments/%d/cancel" % b["id"], token=self.admin)
+        self.assertEqual(status, 200)
+        self.assertEqual(self.join(other["clinician"]["token"], "clinician")["type"], "error")
+        self.assert_error(self.api("POST", "/appointments/%d/tokens" % b["id"], token=self.admin),
+                          409, "conflict")
+        actions = [(e["action"], e["detail"]) for e in self.audit_entries(self.admin)
+                   if e["subject"] == "appointment:%d" % a["id"]]
+        self.assertEqual(actions, [("appointment_booked", ""), ("token_issued", ""),
+                                   ("token_issued", ""), ("token_revoked", "role=client")])
+
+    def interpreter(self, name, pair, gender="f", day=0):
+        status, _, body = self.api("POST", "/accounts", token=self.admin,
+                                   body={"username": name, "password": PASSWORD,
+                                         "role": "interpreter"})
+        self.assertEqual(status, 201, body)
+        profile = {"account_id": body["id"], "code": name.upper(), "time_zone": "Europe/London",
+                   "gender": gender, "language_pairs": [{"a": pair, "b": "nl"}],
+                   "availability": [{"day": day, "start_minute": 540, "end_minute": 1020}]}
+        status, _, rec = self.api("POST", "/interpreters", token=self.admin, body=profile)
+        self.assertEqual(status, 201, rec)
+        return body["id"]
+
+    def test_suggestions(self):
+        status, _, body = self.api("POST", "/clients", token=self.admin,
+                                   body={"alias": "Client S", "gender_preference": "f",
+                                         "prefer_same_interpreter": True,
+                                         "languages": [{"tag": "ar-SY"}]})
+        self.assertEqual(status, 201, body)
+        client = body["id"]
+        status, _, body = self.api("POST", "/clinicians", token=self.admin,
+                                   body={"account_id": self.ids["clin.two"],
+                                         "time_zone": "Europe/London", "languages": ["nl"]})
+        self.assertEqual(status, 201, body)
+        exact = self.interpreter("s-exact", "ar-SY")
+        same = self.interpreter("s-same", "ar")
+        male = self.interpreter("s-male", "ar-SY", gender="m")
+        away = self.interpreter("s-away", "ar-SY", day=1)
+        excluded = self.interpreter("s-excl", "ar-SY")
+        busy = self.interpreter("s-busy", "ar-SY")
+        status, _, body = self.api("POST", "/clients/%d/exclusions" % client, token=self.admin,
+                                   body={"interpreter_id": excluded, "reason": "client"})
+        self.assertEqual(status, 201, body)
+        monday = T0 + 17 * 86400  # 2100-01-18, a Monday; London is on UTC in January
+        self.book({"client_id": client, "clinician_id": self.ids["clin.two"],
+                   "interpreter_id": same, "mode": "consecutive",
+                   "starts_at": monday - 7 * 86400 + 10 * HOUR,
+                   "ends_at": monday - 7 * 86400 + 11 * HOUR})
+        self.book({"client_id": self.client, "clinician_id": self.ids["clin.one"],
+                   "interpreter_id": busy, "mode": "consecutive",
+                   "starts_at": monday + 10 * HOUR + 1800, "ends_at": monday + 12 * HOUR})
+        appt = self.book({"client_id": client, "clinician_id": self.ids["clin.two"],
+                          "mode": "simultaneous", "starts_at": monday + 10 * HOUR,
+                          "ends_at": monday + 11 * HOUR})
+        status, _, rec = self.api("GET", "/appointments/%d/suggestions" % appt["id"],
+                                  token=self.token("staff.one"))
+        self.assertEqual(status, 200, rec)
+        self.assertEqual([(s["interpreter_id"], s["reason"]) for s in rec["suggestions"]],
+                         [(same, "continuity"), (exact, "dialect")], rec)
+        self.assertEqual(rec["suggestions"][1]["code"], "S-EXACT")
+        self.assertGreater(rec["suggestions"][0]["score"], rec["suggestions"][1]["score"])
+        self.assertEqual({r["interpreter_id"]: r["reason"] for r in rec["rejected"]},
+                         {male: "gender", away: "not available", excluded: "excluded",
+                          busy: "booked"}, rec)
+        self.assert_error(self.api("GET", "/appointments/999999/suggestions", token=self.admin),
+                          404, "not_found")
+
+
+if __name__ == "__main__":
+    tolktest.main()
