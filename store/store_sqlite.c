@@ -688,6 +688,35 @@ int sq_run(struct sq *s, enum stmt_id id, const char *op)
     return status;
 }
 
+/* Runs BODY(s, arg) inside one write transaction and commits, or rolls everything back if any
+ * step failed. */
+int sq_in_transaction(struct sq *s, const char *op, int (*body)(struct sq *, void *), void *arg)
+{
+    char what[TOLK_STORE_REF_MAX + 16];
+    int rc;
+
+    snprintf(what, sizeof(what), "%s: begin", op);
+    rc = sq_run(s, ST_BEGIN, what);
+    if (rc != TOLK_STORE_OK)
+        return rc;
+    rc = body(s, arg);
+    if (rc == TOLK_STORE_OK) {
+        snprintf(what, sizeof(what), "%s: commit", op);
+        rc = sq_run(s, ST_COMMIT, what);
+    }
+    if (rc != TOLK_STORE_OK)
+        sq_rollback(s);
+    return rc;
+}
+
+/* Prepares SQL (fixed text, values bound afterwards) for one use; the caller finalizes *Q. */
+int sq_prepare(struct sq *s, const char *sql, const char *op, sqlite3_stmt **q)
+{
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, q, NULL);
+
+    return rc == SQLITE_OK ? TOLK_STORE_OK : sq_db_fail(s, rc, op);
+}
+
 /* Ends a failed write transaction, if one is still open; its own failure has nowhere to go. */
 void sq_rollback(struct sq *s)
 {

@@ -28,29 +28,6 @@ static int note_locked(struct sq *s, const struct tolk_audit_note *note, const c
                                   op);
 }
 
-/*
- * Runs BODY(s, arg) inside one write transaction and commits, or rolls everything back if any
- * step failed: the single place where this file begins and ends transactions.
- */
-static int in_transaction(struct sq *s, const char *op, int (*body)(struct sq *, void *), void *arg)
-{
-    char what[TOLK_STORE_REF_MAX + 16];
-    int rc;
-
-    snprintf(what, sizeof(what), "%s: begin", op);
-    rc = sq_run(s, ST_BEGIN, what);
-    if (rc != TOLK_STORE_OK)
-        return rc;
-    rc = body(s, arg);
-    if (rc == TOLK_STORE_OK) {
-        snprintf(what, sizeof(what), "%s: commit", op);
-        rc = sq_run(s, ST_COMMIT, what);
-    }
-    if (rc != TOLK_STORE_OK)
-        sq_rollback(s);
-    return rc;
-}
-
 /* Steps Q, which binds nothing more, and reads one integer; a store status. */
 static int step_int64(struct sq *s, sqlite3_stmt *q, const char *op, sqlite3_int64 *out)
 {
@@ -135,7 +112,7 @@ int sq_account_create(void *state, struct tolk_account *a, int bootstrap,
                       const struct tolk_audit_note *note)
 {
     struct create_args c = {a, bootstrap, note, bootstrap ? "account_bootstrap" : "account_create"};
-    int rc = in_transaction(state, c.op, create_body, &c);
+    int rc = sq_in_transaction(state, c.op, create_body, &c);
 
     if (rc != TOLK_STORE_OK)
         a->id = 0;
@@ -270,7 +247,7 @@ int sq_account_set_disabled(void *state, int64_t id, int disabled,
 {
     struct disable_args d = {id, disabled, note};
 
-    return in_transaction(state, "account_set_disabled", disable_body, &d);
+    return sq_in_transaction(state, "account_set_disabled", disable_body, &d);
 }
 
 int sq_account_set_password_hash(void *state, int64_t id, const char *hash)
@@ -334,7 +311,7 @@ int sq_auth_token_add(void *state, const struct tolk_auth_token *t,
 {
     struct token_args a = {t, NULL, note};
 
-    return in_transaction(state, "auth_token_add", token_add_body, &a);
+    return sq_in_transaction(state, "auth_token_add", token_add_body, &a);
 }
 
 int sq_auth_token_find(void *state, const uint8_t *hash, struct tolk_auth_grant *out)
@@ -387,7 +364,7 @@ int sq_auth_token_revoke(void *state, const uint8_t *hash, const struct tolk_aud
 {
     struct token_args a = {NULL, hash, note};
 
-    return in_transaction(state, "auth_token_revoke", token_revoke_body, &a);
+    return sq_in_transaction(state, "auth_token_revoke", token_revoke_body, &a);
 }
 
 struct purge_args {
@@ -408,7 +385,7 @@ static int purge_body(struct sq *s, void *arg)
 static int purge(struct sq *s, enum stmt_id id, const char *op, int64_t before, uint64_t *purged)
 {
     struct purge_args p = {id, op, before, 0};
-    int rc = in_transaction(s, op, purge_body, &p);
+    int rc = sq_in_transaction(s, op, purge_body, &p);
 
     if (rc == TOLK_STORE_OK)
         *purged = (uint64_t)p.changes;
@@ -491,7 +468,7 @@ int sq_login_failure_record(void *state, const char *const *keys, size_t n, int6
 {
     struct record_args r = {keys, n, at, forget_before, counts, note};
 
-    return in_transaction(state, "login_failure_record", record_body, &r);
+    return sq_in_transaction(state, "login_failure_record", record_body, &r);
 }
 
 int sq_login_failure_reset(void *state, const char *key)

@@ -117,19 +117,12 @@ int sq_token_find(void *state, const uint8_t *hash, struct tolk_token_grant *out
     "id, ref, starts_at, ends_at, status, coalesce(client_id, 0), coalesce(clinician_id, 0),"      \
     " coalesce(interpreter_id, 0), coalesce(mode, ''), coalesce(updated_at, 0)"
 
-static int prepare(struct sq *s, const char *sql, const char *op, sqlite3_stmt **q)
-{
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, q, NULL);
-
-    return rc == SQLITE_OK ? TOLK_STORE_OK : sq_db_fail(s, rc, op);
-}
-
 /* Binds the N int64 values VALS to ?1..?N of SQL, steps it once and finalizes it. */
 static int exec_ints(struct sq *s, const char *sql, const char *op, const int64_t *vals, int n,
                      int64_t *first_column)
 {
     sqlite3_stmt *q;
-    int rc = prepare(s, sql, op, &q);
+    int rc = sq_prepare(s, sql, op, &q);
 
     if (rc != TOLK_STORE_OK)
         return rc;
@@ -166,7 +159,8 @@ static void read_appointment(sqlite3_stmt *q, struct tolk_appointment *a)
 static int get_locked(struct sq *s, int64_t id, struct tolk_appointment *out, const char *op)
 {
     sqlite3_stmt *q;
-    int rc = prepare(s, "SELECT " APPOINTMENT_COLUMNS " FROM appointments WHERE id = ?1", op, &q);
+    int rc =
+        sq_prepare(s, "SELECT " APPOINTMENT_COLUMNS " FROM appointments WHERE id = ?1", op, &q);
 
     if (rc != TOLK_STORE_OK)
         return rc;
@@ -228,20 +222,6 @@ static int revoke_tokens(struct sq *s, int64_t id, const char *op)
                      NULL);
 }
 
-static int in_transaction(struct sq *s, const char *op, int (*body)(struct sq *, void *), void *arg)
-{
-    int rc = sq_run(s, ST_BEGIN, op);
-
-    if (rc != TOLK_STORE_OK)
-        return rc;
-    rc = body(s, arg);
-    if (rc == TOLK_STORE_OK)
-        rc = sq_run(s, ST_COMMIT, op);
-    if (rc != TOLK_STORE_OK)
-        sq_rollback(s);
-    return rc;
-}
-
 struct booking_args {
     struct tolk_appointment *a;
     const struct tolk_audit_note *note;
@@ -256,11 +236,11 @@ static int book_body(struct sq *s, void *arg)
     int rc = check_conflicts(s, a, op);
 
     if (rc == TOLK_STORE_OK)
-        rc = prepare(s,
-                     "INSERT INTO appointments (ref, starts_at, ends_at, status, client_id,"
-                     " clinician_id, interpreter_id, mode, updated_at)"
-                     " VALUES (?1, ?2, ?3, 'booked', ?4, ?5, nullif(?6, 0), ?7, ?8)",
-                     op, &q);
+        rc = sq_prepare(s,
+                        "INSERT INTO appointments (ref, starts_at, ends_at, status, client_id,"
+                        " clinician_id, interpreter_id, mode, updated_at)"
+                        " VALUES (?1, ?2, ?3, 'booked', ?4, ?5, nullif(?6, 0), ?7, ?8)",
+                        op, &q);
     if (rc != TOLK_STORE_OK)
         return rc;
     rc = bind_text(q, 1, a->ref);
@@ -284,7 +264,7 @@ static int book_body(struct sq *s, void *arg)
 int sq_appointment_book(void *state, struct tolk_appointment *a, const struct tolk_audit_note *note)
 {
     struct booking_args b = {a, note};
-    int rc = in_transaction(state, "appointment_book", book_body, &b);
+    int rc = sq_in_transaction(state, "appointment_book", book_body, &b);
 
     if (rc == TOLK_STORE_OK) {
         a->status = TOLK_APPOINTMENT_BOOKED;
@@ -328,7 +308,7 @@ int sq_appointment_reschedule(void *state, int64_t id, int64_t starts_at, int64_
         .id = id, .starts_at = starts_at, .ends_at = ends_at, .interpreter_id = interpreter_id};
     struct booking_args b = {&want, note};
 
-    return in_transaction(state, "appointment_reschedule", reschedule_body, &b);
+    return sq_in_transaction(state, "appointment_reschedule", reschedule_body, &b);
 }
 
 static int cancel_body(struct sq *s, void *arg)
@@ -355,7 +335,7 @@ int sq_appointment_cancel(void *state, int64_t id, const struct tolk_audit_note 
     struct tolk_appointment want = {.id = id};
     struct booking_args b = {&want, note};
 
-    return in_transaction(state, "appointment_cancel", cancel_body, &b);
+    return sq_in_transaction(state, "appointment_cancel", cancel_body, &b);
 }
 
 struct tokens_args {
@@ -388,7 +368,7 @@ int sq_appointment_tokens_issue(void *state, int64_t id, const struct tolk_join_
 {
     struct tokens_args t = {id, tokens, n, NULL, note};
 
-    return in_transaction(state, "appointment_tokens_issue", issue_body, &t);
+    return sq_in_transaction(state, "appointment_tokens_issue", issue_body, &t);
 }
 
 static int revoke_body(struct sq *s, void *arg)
@@ -400,9 +380,9 @@ static int revoke_body(struct sq *s, void *arg)
     int rc = get_locked(s, t->id, &now, op);
 
     if (rc == TOLK_STORE_OK)
-        rc =
-            prepare(s, "UPDATE join_tokens SET revoked = 1 WHERE appointment_id = ?1 AND role = ?2",
-                    op, &q);
+        rc = sq_prepare(
+            s, "UPDATE join_tokens SET revoked = 1 WHERE appointment_id = ?1 AND role = ?2", op,
+            &q);
     if (rc != TOLK_STORE_OK)
         return rc;
     rc = sqlite3_bind_int64(q, 1, t->id);
@@ -421,7 +401,7 @@ int sq_appointment_tokens_revoke(void *state, int64_t id, const char *role,
 {
     struct tokens_args t = {id, NULL, 0, role, note};
 
-    return in_transaction(state, "appointment_tokens_revoke", revoke_body, &t);
+    return sq_in_transaction(state, "appointment_tokens_revoke", revoke_body, &t);
 }
 
 int sq_appointment_last_interpreter(void *state, int64_t client_id, int64_t before,
@@ -448,11 +428,11 @@ int sq_appointment_list(void *state, const struct tolk_appointment_filter *f, in
     static const char op[] = "appointment_list";
     struct sq *s = state;
     sqlite3_stmt *q;
-    int rc = prepare(s,
-                     "SELECT " APPOINTMENT_COLUMNS " FROM appointments WHERE id > ?1"
-                     " AND (?2 = 0 OR clinician_id = ?2) AND (?3 = 0 OR interpreter_id = ?3)"
-                     " AND ends_at > ?4 AND (?5 = 0 OR starts_at < ?5) ORDER BY id LIMIT ?6",
-                     op, &q);
+    int rc = sq_prepare(s,
+                        "SELECT " APPOINTMENT_COLUMNS " FROM appointments WHERE id > ?1"
+                        " AND (?2 = 0 OR clinician_id = ?2) AND (?3 = 0 OR interpreter_id = ?3)"
+                        " AND ends_at > ?4 AND (?5 = 0 OR starts_at < ?5) ORDER BY id LIMIT ?6",
+                        op, &q);
 
     *n = 0;
     if (rc != TOLK_STORE_OK)

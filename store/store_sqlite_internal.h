@@ -73,6 +73,10 @@ int bind_text(sqlite3_stmt *q, int i, const char *text);
 int sq_run(struct sq *s, enum stmt_id id, const char *op);
 /* Ends a failed write transaction, if one is still open. */
 void sq_rollback(struct sq *s);
+/* Runs BODY in one write transaction: commit if it returns TOLK_STORE_OK, else roll back. */
+int sq_in_transaction(struct sq *s, const char *op, int (*body)(struct sq *, void *), void *arg);
+/* Prepares fixed SQL for one use (the caller finalizes it). */
+int sq_prepare(struct sq *s, const char *sql, const char *op, sqlite3_stmt **q);
 
 /*
  * store_sqlite_audit.c: appends one audit entry inside the CALLER's write transaction, so that

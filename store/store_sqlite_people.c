@@ -16,27 +16,6 @@
 
 #include "store_sqlite_internal.h"
 
-static int in_transaction(struct sq *s, const char *op, int (*body)(struct sq *, void *), void *arg)
-{
-    int rc = sq_run(s, ST_BEGIN, op);
-
-    if (rc != TOLK_STORE_OK)
-        return rc;
-    rc = body(s, arg);
-    if (rc == TOLK_STORE_OK)
-        rc = sq_run(s, ST_COMMIT, op);
-    if (rc != TOLK_STORE_OK)
-        sq_rollback(s);
-    return rc;
-}
-
-static int prepare(struct sq *s, const char *sql, const char *op, sqlite3_stmt **q)
-{
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, q, NULL);
-
-    return rc == SQLITE_OK ? TOLK_STORE_OK : sq_db_fail(s, rc, op);
-}
-
 /* Steps Q (bound already, RC the first failed bind or SQLITE_OK) to its end and finalizes it. */
 static int finish(struct sq *s, sqlite3_stmt *q, int rc, const char *op)
 {
@@ -90,13 +69,13 @@ static int bind_client(sqlite3_stmt *q, const struct tolk_client *c)
 static int write_languages(struct sq *s, const struct tolk_client *c, const char *op)
 {
     sqlite3_stmt *q;
-    int rc = prepare(s, "DELETE FROM client_languages WHERE client_id = ?1", op, &q);
+    int rc = sq_prepare(s, "DELETE FROM client_languages WHERE client_id = ?1", op, &q);
 
     if (rc != TOLK_STORE_OK)
         return rc;
     rc = finish(s, q, sqlite3_bind_int64(q, 1, c->id), op);
     for (size_t i = 0; rc == TOLK_STORE_OK && i < c->n_languages; i++) {
-        rc = prepare(s, "INSERT INTO client_languages VALUES (?1, ?2, ?3, ?4)", op, &q);
+        rc = sq_prepare(s, "INSERT INTO client_languages VALUES (?1, ?2, ?3, ?4)", op, &q);
         if (rc != TOLK_STORE_OK)
             return rc;
         int b = sqlite3_bind_int64(q, 1, c->id);
@@ -122,14 +101,15 @@ static int write_body(struct sq *s, void *arg)
     struct write_args *w = arg;
     const char *op = w->update ? "client_update" : "client_create";
     sqlite3_stmt *q;
-    int rc = prepare(s,
-                     w->update ? "UPDATE clients SET alias = ?1, written_language = ?2,"
-                                 " gender_preference = ?3, prefer_same_interpreter = ?4,"
-                                 " support_person_alias = ?5, contact_sealed = ?6 WHERE id = ?7"
-                               : "INSERT INTO clients (alias, written_language, gender_preference,"
-                                 " prefer_same_interpreter, support_person_alias, contact_sealed,"
-                                 " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                     op, &q);
+    int rc =
+        sq_prepare(s,
+                   w->update ? "UPDATE clients SET alias = ?1, written_language = ?2,"
+                               " gender_preference = ?3, prefer_same_interpreter = ?4,"
+                               " support_person_alias = ?5, contact_sealed = ?6 WHERE id = ?7"
+                             : "INSERT INTO clients (alias, written_language, gender_preference,"
+                               " prefer_same_interpreter, support_person_alias, contact_sealed,"
+                               " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                   op, &q);
 
     if (rc != TOLK_STORE_OK)
         return rc;
@@ -150,7 +130,7 @@ static int write_body(struct sq *s, void *arg)
 int sq_client_create(void *state, struct tolk_client *c, const struct tolk_audit_note *note)
 {
     struct write_args w = {c, note, 0};
-    int rc = in_transaction(state, "client_create", write_body, &w);
+    int rc = sq_in_transaction(state, "client_create", write_body, &w);
 
     if (rc != TOLK_STORE_OK)
         c->id = 0;
@@ -162,7 +142,7 @@ int sq_client_update(void *state, const struct tolk_client *c, const struct tolk
     struct tolk_client copy = *c;
     struct write_args w = {&copy, note, 1};
 
-    return in_transaction(state, "client_update", write_body, &w);
+    return sq_in_transaction(state, "client_update", write_body, &w);
 }
 
 static void copy_column(sqlite3_stmt *q, int col, char *out, size_t cap)
@@ -175,10 +155,11 @@ static void copy_column(sqlite3_stmt *q, int col, char *out, size_t cap)
 static int read_row(struct sq *s, int64_t id, struct tolk_client *out, const char *op)
 {
     sqlite3_stmt *q;
-    int rc = prepare(s,
-                     "SELECT alias, written_language, gender_preference, prefer_same_interpreter,"
-                     " support_person_alias, contact_sealed, created_at FROM clients WHERE id = ?1",
-                     op, &q);
+    int rc =
+        sq_prepare(s,
+                   "SELECT alias, written_language, gender_preference, prefer_same_interpreter,"
+                   " support_person_alias, contact_sealed, created_at FROM clients WHERE id = ?1",
+                   op, &q);
 
     if (rc != TOLK_STORE_OK)
         return rc;
@@ -211,10 +192,10 @@ static int read_row(struct sq *s, int64_t id, struct tolk_client *out, const cha
 static int read_languages(struct sq *s, struct tolk_client *out, const char *op)
 {
     sqlite3_stmt *q;
-    int rc = prepare(s,
-                     "SELECT tag, dialect_required FROM client_languages WHERE client_id = ?1"
-                     " ORDER BY position",
-                     op, &q);
+    int rc = sq_prepare(s,
+                        "SELECT tag, dialect_required FROM client_languages WHERE client_id = ?1"
+                        " ORDER BY position",
+                        op, &q);
 
     if (rc != TOLK_STORE_OK)
         return rc;
@@ -234,10 +215,10 @@ static int read_languages(struct sq *s, struct tolk_client *out, const char *op)
 static int read_exclusions(struct sq *s, struct tolk_client *out, const char *op)
 {
     sqlite3_stmt *q;
-    int rc = prepare(s,
-                     "SELECT interpreter_id, reason, recorded_by, at FROM client_exclusions"
-                     " WHERE client_id = ?1 ORDER BY interpreter_id",
-                     op, &q);
+    int rc = sq_prepare(s,
+                        "SELECT interpreter_id, reason, recorded_by, at FROM client_exclusions"
+                        " WHERE client_id = ?1 ORDER BY interpreter_id",
+                        op, &q);
 
     if (rc != TOLK_STORE_OK)
         return rc;
@@ -280,7 +261,7 @@ int sq_client_get(void *state, int64_t id, struct tolk_client *out,
                   const struct tolk_audit_note *note)
 {
     struct get_args g = {id, out, note};
-    int rc = in_transaction(state, "client_get", get_body, &g);
+    int rc = sq_in_transaction(state, "client_get", get_body, &g);
 
     if (rc != TOLK_STORE_OK)
         memset(out, 0, sizeof(*out));
@@ -293,10 +274,10 @@ int sq_client_list(void *state, const char *prefix, int64_t after_id,
     static const char op[] = "client_list";
     struct sq *s = state;
     sqlite3_stmt *q;
-    int rc = prepare(s,
-                     "SELECT id, alias FROM clients WHERE id > ?1"
-                     " AND lower(substr(alias, 1, length(?2))) = lower(?2) ORDER BY id LIMIT ?3",
-                     op, &q);
+    int rc = sq_prepare(s,
+                        "SELECT id, alias FROM clients WHERE id > ?1"
+                        " AND lower(substr(alias, 1, length(?2))) = lower(?2) ORDER BY id LIMIT ?3",
+                        op, &q);
 
     *n = 0;
     if (rc != TOLK_STORE_OK)
@@ -329,7 +310,7 @@ static int count_rows(struct sq *s, const char *sql, const char *op, int64_t a, 
                       sqlite3_int64 *out)
 {
     sqlite3_stmt *q;
-    int rc = prepare(s, sql, op, &q);
+    int rc = sq_prepare(s, sql, op, &q);
 
     if (rc != TOLK_STORE_OK)
         return rc;
@@ -364,12 +345,12 @@ static int exclusion_body(struct sq *s, void *arg)
     if (rc == TOLK_STORE_OK && count >= TOLK_CLIENT_EXCLUSIONS_MAX)
         return sq_fail(s, TOLK_STORE_ECONSTRAINT, "%s: the client has the most exclusions", op);
     if (rc == TOLK_STORE_OK)
-        rc =
-            prepare(s,
-                    "INSERT INTO client_exclusions VALUES (?1, ?2, ?3, ?4, ?5)"
-                    " ON CONFLICT (client_id, interpreter_id) DO UPDATE SET reason ="
-                    " CASE WHEN excluded.reason = 'never_again' THEN 'never_again' ELSE reason END",
-                    op, &q);
+        rc = sq_prepare(
+            s,
+            "INSERT INTO client_exclusions VALUES (?1, ?2, ?3, ?4, ?5)"
+            " ON CONFLICT (client_id, interpreter_id) DO UPDATE SET reason ="
+            " CASE WHEN excluded.reason = 'never_again' THEN 'never_again' ELSE reason END",
+            op, &q);
     if (rc != TOLK_STORE_OK)
         return rc;
     rc = sqlite3_bind_int64(q, 1, x->client_id);
@@ -390,7 +371,7 @@ int sq_client_exclusion_add(void *state, int64_t client_id, const struct tolk_cl
 {
     struct exclusion_args x = {client_id, e, note};
 
-    return in_transaction(state, "client_exclusion_add", exclusion_body, &x);
+    return sq_in_transaction(state, "client_exclusion_add", exclusion_body, &x);
 }
 
 /* ---- Interpreters ------------------------------------------------------------------------ */
@@ -400,7 +381,7 @@ static int exec_ints(struct sq *s, const char *sql, const char *op, int n, ...)
 {
     sqlite3_stmt *q;
     va_list ap;
-    int rc = prepare(s, sql, op, &q);
+    int rc = sq_prepare(s, sql, op, &q);
 
     if (rc != TOLK_STORE_OK)
         return rc;
@@ -433,7 +414,7 @@ static int write_pairs(struct sq *s, const struct tolk_interpreter_profile *p, c
     int rc = exec_ints(s, "DELETE FROM interpreter_pairs WHERE interpreter_id = ?1", op, 1, p->id);
 
     for (size_t i = 0; rc == TOLK_STORE_OK && i < p->n_pairs; i++) {
-        rc = prepare(s, "INSERT INTO interpreter_pairs VALUES (?1, ?2, ?3, ?4)", op, &q);
+        rc = sq_prepare(s, "INSERT INTO interpreter_pairs VALUES (?1, ?2, ?3, ?4)", op, &q);
         if (rc != TOLK_STORE_OK)
             return rc;
         int b = sqlite3_bind_int64(q, 1, p->id);
@@ -497,12 +478,12 @@ static int profile_body(struct sq *s, void *arg)
     if (rc == TOLK_STORE_OK && !w->update && found == 0)
         return sq_fail(s, TOLK_STORE_ENOTFOUND, "%s: no such interpreter account", op);
     if (rc == TOLK_STORE_OK)
-        rc = prepare(s,
-                     w->update ? "UPDATE interpreters SET code = ?1, gender = ?2, zone = ?3"
-                                 " WHERE id = ?4"
-                               : "INSERT INTO interpreters (code, gender, zone, id, created_at)"
-                                 " VALUES (?1, ?2, ?3, ?4, ?5)",
-                     op, &q);
+        rc = sq_prepare(s,
+                        w->update ? "UPDATE interpreters SET code = ?1, gender = ?2, zone = ?3"
+                                    " WHERE id = ?4"
+                                  : "INSERT INTO interpreters (code, gender, zone, id, created_at)"
+                                    " VALUES (?1, ?2, ?3, ?4, ?5)",
+                        op, &q);
     if (rc != TOLK_STORE_OK)
         return rc;
     rc = bind_profile(q, w->p);
@@ -525,7 +506,7 @@ int sq_interpreter_create(void *state, const struct tolk_interpreter_profile *p,
 {
     struct profile_args w = {p, note, 0};
 
-    return in_transaction(state, "interpreter_create", profile_body, &w);
+    return sq_in_transaction(state, "interpreter_create", profile_body, &w);
 }
 
 int sq_interpreter_update(void *state, const struct tolk_interpreter_profile *p,
@@ -533,7 +514,7 @@ int sq_interpreter_update(void *state, const struct tolk_interpreter_profile *p,
 {
     struct profile_args w = {p, note, 1};
 
-    return in_transaction(state, "interpreter_update", profile_body, &w);
+    return sq_in_transaction(state, "interpreter_update", profile_body, &w);
 }
 
 struct slots_args {
@@ -563,7 +544,7 @@ int sq_interpreter_set_slots(void *state, int64_t id, const struct tolk_store_sl
 {
     struct slots_args a = {id, slots, n, note};
 
-    return in_transaction(state, "interpreter_set_slots", slots_body, &a);
+    return sq_in_transaction(state, "interpreter_set_slots", slots_body, &a);
 }
 
 struct exception_args {
@@ -610,7 +591,7 @@ int sq_interpreter_exception_add(void *state, int64_t id, struct tolk_store_exce
                                  int64_t now, const struct tolk_audit_note *note)
 {
     struct exception_args a = {id, e, now, note};
-    int rc = in_transaction(state, "interpreter_exception_add", exception_body, &a);
+    int rc = sq_in_transaction(state, "interpreter_exception_add", exception_body, &a);
 
     if (rc != TOLK_STORE_OK)
         e->id = 0;
@@ -693,7 +674,7 @@ static int get_body_interpreter(struct sq *s, void *arg)
     memset(p, 0, sizeof(*p));
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
         sqlite3_stmt *q;
-        int rc = prepare(s, sql[i], op, &q);
+        int rc = sq_prepare(s, sql[i], op, &q);
         if (rc == TOLK_STORE_OK)
             rc = each_row(s, q, sqlite3_bind_int64(q, 1, id), op, rows[i], p);
         if (rc != TOLK_STORE_OK)
@@ -709,7 +690,7 @@ int sq_interpreter_get(void *state, int64_t id, struct tolk_interpreter_profile 
     int rc;
 
     out->id = id;
-    rc = in_transaction(state, "interpreter_get", get_body_interpreter, out);
+    rc = sq_in_transaction(state, "interpreter_get", get_body_interpreter, out);
     if (rc != TOLK_STORE_OK)
         memset(out, 0, sizeof(*out));
     return rc;
@@ -721,8 +702,8 @@ int sq_interpreter_list(void *state, int64_t after_id, struct tolk_interpreter_s
     static const char op[] = "interpreter_list";
     struct sq *s = state;
     sqlite3_stmt *q;
-    int rc =
-        prepare(s, "SELECT id, code FROM interpreters WHERE id > ?1 ORDER BY id LIMIT ?2", op, &q);
+    int rc = sq_prepare(s, "SELECT id, code FROM interpreters WHERE id > ?1 ORDER BY id LIMIT ?2",
+                        op, &q);
 
     *n = 0;
     if (rc != TOLK_STORE_OK)
@@ -751,7 +732,7 @@ static int write_clinician_lists(struct sq *s, const struct tolk_clinician_profi
     int rc = exec_ints(s, "DELETE FROM clinician_languages WHERE clinician_id = ?1", op, 1, p->id);
 
     for (size_t i = 0; rc == TOLK_STORE_OK && i < p->n_languages; i++) {
-        rc = prepare(s, "INSERT INTO clinician_languages VALUES (?1, ?2, ?3)", op, &q);
+        rc = sq_prepare(s, "INSERT INTO clinician_languages VALUES (?1, ?2, ?3)", op, &q);
         if (rc != TOLK_STORE_OK)
             return rc;
         int b = sqlite3_bind_int64(q, 1, p->id);
@@ -792,11 +773,11 @@ static int clinician_body(struct sq *s, void *arg)
     if (rc == TOLK_STORE_OK && found == 0)
         return sq_fail(s, TOLK_STORE_ENOTFOUND, "%s: no such clinician", op);
     if (rc == TOLK_STORE_OK)
-        rc =
-            prepare(s,
-                    w->update ? "UPDATE clinicians SET zone = ?1 WHERE id = ?2 AND ?3 = ?3"
-                              : "INSERT INTO clinicians (zone, id, created_at) VALUES (?1, ?2, ?3)",
-                    op, &q);
+        rc = sq_prepare(s,
+                        w->update
+                            ? "UPDATE clinicians SET zone = ?1 WHERE id = ?2 AND ?3 = ?3"
+                            : "INSERT INTO clinicians (zone, id, created_at) VALUES (?1, ?2, ?3)",
+                        op, &q);
     if (rc != TOLK_STORE_OK)
         return rc;
     rc = bind_text(q, 1, w->p->zone);
@@ -821,7 +802,7 @@ int sq_clinician_create(void *state, const struct tolk_clinician_profile *p,
 {
     struct clinician_args w = {p, note, 0};
 
-    return in_transaction(state, "clinician_create", clinician_body, &w);
+    return sq_in_transaction(state, "clinician_create", clinician_body, &w);
 }
 
 int sq_clinician_update(void *state, const struct tolk_clinician_profile *p,
@@ -829,7 +810,7 @@ int sq_clinician_update(void *state, const struct tolk_clinician_profile *p,
 {
     struct clinician_args w = {p, note, 1};
 
-    return in_transaction(state, "clinician_update", clinician_body, &w);
+    return sq_in_transaction(state, "clinician_update", clinician_body, &w);
 }
 
 static void clinician_row(sqlite3_stmt *q, void *arg)
@@ -880,7 +861,7 @@ static int clinician_get_body(struct sq *s, void *arg)
     memset(p, 0, sizeof(*p));
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
         sqlite3_stmt *q;
-        int rc = prepare(s, sql[i], op, &q);
+        int rc = sq_prepare(s, sql[i], op, &q);
         if (rc == TOLK_STORE_OK)
             rc = each_row(s, q, sqlite3_bind_int64(q, 1, id), op, rows[i], p);
         if (rc != TOLK_STORE_OK)
@@ -896,7 +877,7 @@ int sq_clinician_get(void *state, int64_t id, struct tolk_clinician_profile *out
     int rc;
 
     out->id = id;
-    rc = in_transaction(state, "clinician_get", clinician_get_body, out);
+    rc = sq_in_transaction(state, "clinician_get", clinician_get_body, out);
     if (rc != TOLK_STORE_OK)
         memset(out, 0, sizeof(*out));
     return rc;
@@ -907,7 +888,7 @@ int sq_clinician_list(void *state, int64_t after_id, int64_t *ids, size_t cap, s
     static const char op[] = "clinician_list";
     struct sq *s = state;
     sqlite3_stmt *q;
-    int rc = prepare(s, "SELECT id FROM clinicians WHERE id > ?1 ORDER BY id LIMIT ?2", op, &q);
+    int rc = sq_prepare(s, "SELECT id FROM clinicians WHERE id > ?1 ORDER BY id LIMIT ?2", op, &q);
 
     *n = 0;
     if (rc != TOLK_STORE_OK)
