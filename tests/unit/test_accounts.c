@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store_fixture.h"
 #include "store_sqlite_testing.h"
 
 #include <sodium.h>
@@ -37,19 +38,10 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    char err[TOLK_STORE_ERR_MAX];
 
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/tolk-accounts-XXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->path, sizeof(f->path), "%s/tolk.db", f->dir);
-    if (tolk_store_open(f->path, &f->st, err, sizeof(err)) != TOLK_STORE_OK) {
-        print_error("open: %s\n", err);
-        rmdir(f->dir);
+    if (store_fixture_open("accounts", f->dir, f->path, &f->st) != 0) {
         free(f);
         return -1;
     }
@@ -57,30 +49,11 @@ static int setup(void **state)
     return 0;
 }
 
-/* Removes DIR and the files in it (the database, its -wal and -shm). */
-static void rm_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        char child[512];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(child, sizeof(child), "%s/%s", dir, e->d_name);
-        unlink(child);
-    }
-    if (d != NULL)
-        closedir(d);
-    rmdir(dir);
-}
-
 static int teardown(void **state)
 {
     struct fixture *f = *state;
 
-    tolk_store_close(f->st);
-    rm_dir(f->dir);
+    store_fixture_close(f->st, f->dir);
     free(f);
     return 0;
 }

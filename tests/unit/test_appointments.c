@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store_fixture.h"
 #include "store_sqlite_testing.h"
 
 #include <dirent.h>
@@ -65,19 +66,10 @@ static int64_t client(struct tolk_store *st)
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    char err[TOLK_STORE_ERR_MAX];
 
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/tolk-appt-XXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->path, sizeof(f->path), "%s/tolk.db", f->dir);
-    if (tolk_store_open(f->path, &f->st, err, sizeof(err)) != TOLK_STORE_OK) {
-        print_error("open: %s\n", err);
-        rmdir(f->dir);
+    if (store_fixture_open("appt", f->dir, f->path, &f->st) != 0) {
         free(f);
         return -1;
     }
@@ -93,21 +85,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    DIR *d;
-    struct dirent *e;
 
-    tolk_store_close(f->st);
-    d = opendir(f->dir);
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        char child[512];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(child, sizeof(child), "%s/%s", f->dir, e->d_name);
-        unlink(child);
-    }
-    if (d != NULL)
-        closedir(d);
-    rmdir(f->dir);
+    store_fixture_close(f->st, f->dir);
     free(f);
     return 0;
 }
