@@ -161,7 +161,8 @@ static uint64_t monotonic_us(void)
 }
 
 int tolkd_api_new(struct tolk_store *st, const unsigned char datakey[TOLKD_DATAKEY_BYTES],
-                  struct tolkd_api **out, char *err, size_t errlen)
+                  const struct tolkd_join_window *window, struct tolkd_api **out, char *err,
+                  size_t errlen)
 {
     struct tolkd_api *api = calloc(1, sizeof(*api));
 
@@ -178,6 +179,7 @@ int tolkd_api_new(struct tolk_store *st, const unsigned char datakey[TOLKD_DATAK
                        (const unsigned char *)CONTACT_KEY_LABEL, strlen(CONTACT_KEY_LABEL), datakey,
                        TOLKD_DATAKEY_BYTES);
     api->st = st;
+    api->window = *window;
     *out = api;
     return 0;
 }

@@ -75,12 +75,21 @@ struct tolkd_api;
  */
 void tolkd_api_wipe_json_memory(void);
 
+/* When join tokens work: from EARLY_S seconds before an appointment's start to GRACE_S after
+ * its end ([appointments] join_early_minutes and join_grace_minutes). */
+struct tolkd_join_window {
+    int64_t early_s;
+    int64_t grace_s;
+};
+
 /*
  * Sets up the API over ST (the caller's, kept open while the API lives) with keys derived from
- * DATAKEY (read, not kept). 0, or -1 with one line in err.
+ * DATAKEY (read, not kept); join tokens it issues are valid in WINDOW around their appointment.
+ * 0, or -1 with one line in err.
  */
 int tolkd_api_new(struct tolk_store *st, const unsigned char datakey[TOLKD_DATAKEY_BYTES],
-                  struct tolkd_api **out, char *err, size_t errlen);
+                  const struct tolkd_join_window *window, struct tolkd_api **out, char *err,
+                  size_t errlen);
 
 /* Frees, wiping the keys. NULL is a no-op. */
 void tolkd_api_free(struct tolkd_api *api);

@@ -20,8 +20,6 @@
 
 #define DURATION_MAX (4 * 3600) /* seconds: the longest session that can be booked */
 #define LIST_PAGE    100
-#define TOKEN_EARLY  (15 * 60) /* seconds before the start a join token is valid */
-#define TOKEN_GRACE  (15 * 60) /* seconds after the end it stays valid */
 
 const struct api_field api_appointment_create_fields[] = {
     {"client_id", API_INT, true, 0, false},      {"clinician_id", API_INT, true, 0, false},
@@ -312,9 +310,9 @@ void api_appointments_list(struct api_call *c)
     free(page);
 }
 
-/* Makes the tokens of A's participants into T (hashes) and TEXTS; returns how many. */
-static size_t make_tokens(const struct tolk_appointment *a, struct tolk_join_token t[3],
-                          char texts[3][TOLKD_TOKEN_TEXT])
+/* Makes the tokens of A's participants, valid in W, into T (hashes) and TEXTS; returns how many. */
+static size_t make_tokens(const struct tolk_appointment *a, const struct tolkd_join_window *w,
+                          struct tolk_join_token t[3], char texts[3][TOLKD_TOKEN_TEXT])
 {
     static const char *const roles[3] = {"client", "clinician", "interpreter"};
     size_t n = a->interpreter_id != 0 ? 3 : 2;
@@ -324,8 +322,8 @@ static size_t make_tokens(const struct tolk_appointment *a, struct tolk_join_tok
         memset(&t[i], 0, sizeof(t[i]));
         tolkd_token_new(raw, texts[i], t[i].hash);
         snprintf(t[i].role, sizeof(t[i].role), "%s", roles[i]);
-        t[i].valid_from = a->starts_at - TOKEN_EARLY;
-        t[i].valid_until = a->ends_at + TOKEN_GRACE;
+        t[i].valid_from = a->starts_at - w->early_s;
+        t[i].valid_until = a->ends_at + w->grace_s;
     }
     tolkd_wipe(raw, sizeof(raw));
     return n;
@@ -353,7 +351,7 @@ void api_appointments_tokens(struct api_call *c)
     int rc = tolk_store_appointment_get(c->api->st, c->id, &a);
 
     if (rc == TOLK_STORE_OK) {
-        n = make_tokens(&a, t, texts);
+        n = make_tokens(&a, &c->api->window, t, texts);
         rc = tolk_store_appointment_tokens_issue(c->api->st, c->id, t, n, &note);
     }
     if (rc == TOLK_STORE_OK)

@@ -18,7 +18,8 @@
 struct tolkd_api {
     struct tolk_store *st;
     struct tolkd_accounts *accounts;
-    unsigned char *contact_key; /* sodium_malloc'd secretbox key for contact details */
+    unsigned char *contact_key;      /* sodium_malloc'd secretbox key for contact details */
+    struct tolkd_join_window window; /* when issued join tokens work */
 };
 
 /* Who may call a route. A route with none of these bits can be called by nobody. */

@@ -12,8 +12,6 @@
 #include "secrets.h"
 
 #define DEMO_LENGTH_S  (2 * 3600)
-#define DEMO_BEFORE_S  (15 * 60) /* tokens work from 15 minutes before the start */
-#define DEMO_GRACE_S   (15 * 60) /* and until 15 minutes after the end */
 #define DEMO_MAX_COUNT 10000
 
 static const char *const demo_roles[3] = {"client", "clinician", "interpreter"};
@@ -27,8 +25,8 @@ struct tolkd_demo {
     struct demo_session sessions[];
 };
 
-static int book_one(struct tolk_store *st, struct demo_session *out, int64_t now, char *err,
-                    size_t errlen)
+static int book_one(struct tolk_store *st, struct demo_session *out, int64_t now,
+                    const struct tolkd_join_window *window, char *err, size_t errlen)
 {
     struct tolk_appointment a = {
         .starts_at = now, .ends_at = now + DEMO_LENGTH_S, .status = TOLK_APPOINTMENT_BOOKED};
@@ -41,8 +39,8 @@ static int book_one(struct tolk_store *st, struct demo_session *out, int64_t now
         memset(&tokens[r], 0, sizeof tokens[r]);
         tolkd_token_new(token, out->tokens[r], tokens[r].hash);
         snprintf(tokens[r].role, sizeof tokens[r].role, "%s", demo_roles[r]);
-        tokens[r].valid_from = a.starts_at - DEMO_BEFORE_S;
-        tokens[r].valid_until = a.ends_at + DEMO_GRACE_S;
+        tokens[r].valid_from = a.starts_at - window->early_s;
+        tokens[r].valid_until = a.ends_at + window->grace_s;
     }
     memset(token, 0, sizeof token);
     if (tolk_store_appointment_create(st, &a, tokens, 3) != TOLK_STORE_OK) {
@@ -52,8 +50,8 @@ static int book_one(struct tolk_store *st, struct demo_session *out, int64_t now
     return 0;
 }
 
-int tolkd_demo_create(struct tolk_store *st, unsigned count, struct tolkd_demo **out, char *err,
-                      size_t errlen)
+int tolkd_demo_create(struct tolk_store *st, unsigned count, const struct tolkd_join_window *window,
+                      struct tolkd_demo **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (count < 1 || count > DEMO_MAX_COUNT) {
@@ -68,7 +66,7 @@ int tolkd_demo_create(struct tolk_store *st, unsigned count, struct tolkd_demo *
     d->count = count;
     int64_t now = (int64_t)time(NULL);
     for (unsigned i = 0; i < count; i++) {
-        if (book_one(st, &d->sessions[i], now, err, errlen) != 0) {
+        if (book_one(st, &d->sessions[i], now, window, err, errlen) != 0) {
             tolkd_demo_free(d);
             return -1;
         }

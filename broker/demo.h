@@ -14,13 +14,15 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "store.h"
 
 struct tolkd_demo;
 
-/* Books COUNT appointments (each in one transaction). Returns 0, or -1 with a line in err. */
-int tolkd_demo_create(struct tolk_store *st, unsigned count, struct tolkd_demo **out, char *err,
-                      size_t errlen);
+/* Books COUNT appointments starting now (each in one transaction), with join tokens valid in
+ * WINDOW around them. Returns 0, or -1 with a line in err. */
+int tolkd_demo_create(struct tolk_store *st, unsigned count, const struct tolkd_join_window *window,
+                      struct tolkd_demo **out, char *err, size_t errlen);
 
 /* Writes the file. CA is the certificate a client must trust. Returns 0 or -1 with err. */
 int tolkd_demo_write(const struct tolkd_demo *demo, const char *path, const char *host, int port,

@@ -244,7 +244,9 @@ static int run(const struct tolk_config *cfg, const struct options *o)
     tolk_store_schema_version(store, &version);
     TLOG_INFO("store_open", "schema_version=%d created=%d", version, tolk_store_was_created(store));
     if (o->demo_path) {
-        if (tolkd_demo_create(store, o->demo_count ? o->demo_count : 1, &demo.demo, err,
+        const struct tolkd_join_window window = {(int64_t)cfg->join_early_minutes * 60,
+                                                 (int64_t)cfg->join_grace_minutes * 60};
+        if (tolkd_demo_create(store, o->demo_count ? o->demo_count : 1, &window, &demo.demo, err,
                               sizeof err) != 0) {
             fail(err);
             goto out;

@@ -270,7 +270,9 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
 {
     static struct tolkd d; /* static: reachable by the signal path, outlives every callback */
     memset(&d, 0, sizeof d);
-    if (tolkd_api_new(store, datakey, &d.api, err, errlen) != 0)
+    const struct tolkd_join_window window = {(int64_t)cfg->join_early_minutes * 60,
+                                             (int64_t)cfg->join_grace_minutes * 60};
+    if (tolkd_api_new(store, datakey, &window, &d.api, err, errlen) != 0)
         return -1;
     d.cfg = *cfg;
     d.store = store;

@@ -54,7 +54,8 @@ static const char *const LEVEL_NAMES[] = {
     [TOLK_LOG_DEBUG] = "debug",
 };
 static const char *const LOOP_NAMES[] = {[TOLK_LOOP_LIBEV] = "libev", [TOLK_LOOP_POLL] = "poll"};
-static const char *const SECTIONS[] = {"server", "tls", "store", "log", "limits"};
+static const char *const SECTIONS[] = {"server", "tls",          "store",  "log",
+                                       "limits", "appointments", "session"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -160,6 +161,20 @@ static int parse_path(const struct key_spec *key, const char *value, struct tolk
     return 0;
 }
 
+static const char *const BOOL_NAMES[] = {"no", "yes"};
+
+static int parse_bool(const struct key_spec *key, const char *value, struct tolk_config *cfg,
+                      char *why, size_t whylen)
+{
+    int i = lookup(BOOL_NAMES, COUNT(BOOL_NAMES), value);
+
+    if (i < 0)
+        return expected(why, whylen, "yes or no", value);
+    bool b = i == 1;
+    memcpy((char *)cfg + key->offset, &b, sizeof b);
+    return 0;
+}
+
 static int parse_listen_key(const struct key_spec *key, const char *value, struct tolk_config *cfg,
                             char *why, size_t whylen)
 {
@@ -206,6 +221,10 @@ static const struct key_spec KEYS[] = {
     {"limits", "max_connections", parse_number, FIELD(max_connections), 1, 100000},
     {"limits", "max_message_bytes", parse_number, FIELD(max_message_bytes), 1024, 1048576},
     {"limits", "send_queue_depth", parse_number, FIELD(send_queue_depth), 4, 4096},
+    {"appointments", "join_early_minutes", parse_number, FIELD(join_early_minutes), 0, 240},
+    {"appointments", "join_grace_minutes", parse_number, FIELD(join_grace_minutes), 0, 240},
+    {"session", "duck_floor_db", parse_number, FIELD(duck_floor_db), 0, 60},
+    {"session", "allow_recording", parse_bool, FIELD(allow_recording), 0, 0},
 };
 
 /* Everything one load needs, on the caller's stack. */
@@ -412,6 +431,10 @@ void tolk_config_defaults(struct tolk_config *cfg)
     cfg->max_connections = 4096;
     cfg->max_message_bytes = 65536;
     cfg->send_queue_depth = 64;
+    cfg->join_early_minutes = 15;
+    cfg->join_grace_minutes = 15;
+    cfg->duck_floor_db = 15;
+    cfg->allow_recording = false;
 }
 
 /* Writes 'FILE: cannot read: REASON' and returns -1. */

@@ -13,6 +13,7 @@
 #ifndef TOLK_CONFIG_H
 #define TOLK_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,14 @@ struct tolk_config {
     uint32_t max_connections;   /* accepted sockets at once; more are refused */
     uint32_t max_message_bytes; /* one WebSocket message after reassembly */
     uint32_t send_queue_depth;  /* messages queued per connection before the oldest drops */
+
+    /* [appointments] */
+    uint32_t join_early_minutes; /* a join token works from this long before the start */
+    uint32_t join_grace_minutes; /* ... until this long after the end */
+
+    /* [session] */
+    uint32_t duck_floor_db; /* simultaneous mode: the floor under the interpretation, dB down */
+    bool allow_recording;   /* may a participant record (announced to all)? default no */
 };
 
 /* Fills *cfg with the built-in defaults (the values documented in config/tolkd.conf). */

@@ -42,7 +42,7 @@ class ApiBroker(Broker):
     """tolktest.Broker with an admin account made by `tolkctl bootstrap` before tolkd starts,
     on the database and data key the broker's config names (as Broker writes it)."""
 
-    def __init__(self):
+    def __init__(self, config_extra=""):
         self.dir = tempfile.mkdtemp(prefix="tolk-it-")
         self.db = os.path.join(self.dir, "data", "tolk.db")
         self.key = os.path.join(self.dir, "data", "data.key")
@@ -54,9 +54,9 @@ class ApiBroker(Broker):
         self.config = os.path.join(self.dir, "tolkd.conf")
         with open(self.config, "w") as f:
             f.write("[server]\nevent_loop = libev\n[tls]\ncertificate = %s\nprivate_key = %s\n"
-                    "[store]\ndatabase = %s\ndata_key_file = %s\n[log]\nlevel = debug\n"
+                    "[store]\ndatabase = %s\ndata_key_file = %s\n[log]\nlevel = debug\n%s"
                     % (os.path.join(CERTS, "cert.pem"), os.path.join(CERTS, "key.pem"),
-                       self.db, self.key))
+                       self.db, self.key, config_extra))
         self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen([TOLKD, "--config", self.config, "--listen", "127.0.0.1:0"],

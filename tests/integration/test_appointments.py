@@ -21,12 +21,14 @@ from test_relay import Participant
 
 T0 = 4102444800  # 2100-01-01, far from anything the other tests book
 HOUR = 3600
+EARLY, GRACE = 300, 60  # the join window this broker is configured with
 
 
 class AppointmentsTest(ApiCase):
     @classmethod
     def setUpClass(cls):
-        cls.broker = ApiBroker()
+        cls.broker = ApiBroker("[appointments]\njoin_early_minutes = %d\njoin_grace_minutes = %d\n"
+                               % (EARLY // 60, GRACE // 60))
         cls.tokens = []
         status, _, body = call(cls.broker.port, "POST", "/api/v1/login",
                                body={"username": ADMIN, "password": ADMIN_PASSWORD})
@@ -34,7 +36,8 @@ class AppointmentsTest(ApiCase):
         cls.admin = body["token"]
         cls.ids = {}
         for name, role in (("staff.one", "staff"), ("clin.one", "clinician"),
-                           ("clin.two", "clinician"), ("int.one", "interpreter"),
+                           ("clin.two", "clinician"), ("clin.three", "clinician"),
+                           ("int.one", "interpreter"),
                            ("int.two", "interpreter")):
             status, _, body = call(cls.broker.port, "POST", "/api/v1/accounts", token=cls.admin,
                                    body={"username": name, "password": PASSWORD, "role": role})
@@ -194,8 +197,8 @@ class AppointmentsTest(ApiCase):
                            starts_at=now - 60, ends_at=now + 3600))
         first = self.issue(a["id"])
         self.assertEqual(sorted(first), ["client", "clinician", "interpreter"])
-        self.assertEqual(first["client"]["valid_from"], a["starts_at"] - 900)
-        self.assertEqual(first["client"]["valid_until"], a["ends_at"] + 900)
+        self.assertEqual(first["client"]["valid_from"], a["starts_at"] - EARLY)
+        self.assertEqual(first["client"]["valid_until"], a["ends_at"] + GRACE)
         tokens = self.issue(a["id"])  # issuing again revokes the first ones
         self.assertNotEqual(tokens["client"]["token"], first["client"]["token"])
         self.assertEqual(self.join(first["client"]["token"], "client")["type"], "error")
@@ -232,6 +235,24 @@ class AppointmentsTest(ApiCase):
                    if e["subject"] == "appointment:%d" % a["id"]]
         self.assertEqual(actions, [("appointment_booked", ""), ("token_issued", ""),
                                    ("token_issued", ""), ("token_revoked", "role=client")])
+
+    def test_join_window(self):
+        """The configured window: not before join_early_minutes ahead of the start, not after
+        join_grace_minutes past the end; inside it, joined."""
+        now = int(time.time())
+        cases = (("too early", now + EARLY + 120, now + EARLY + 1800, "error"),
+                 ("early enough", now + EARLY - 120, now + EARLY + 1800, "joined"),
+                 ("in the grace period", now - 1800, now - GRACE + 40, "joined"),
+                 ("after the grace period", now - 1800, now - GRACE - 40, "error"))
+        for i, (what, start, end, expected) in enumerate(cases):
+            a = self.book(dict(self.booking(0, 0, 0, clinician="clin.three", interpreter=None),
+                               starts_at=start, ends_at=end))
+            tokens = self.issue(a["id"])
+            reply = self.join(tokens["client"]["token"], "client")
+            self.assertEqual(reply["type"], expected, (what, reply))
+            if expected == "error":
+                self.assertEqual(reply["name"], "outside_window", reply)
+            self.api("POST", "/appointments/%d/cancel" % a["id"], token=self.admin)
 
     def interpreter(self, name, pair, gender="f", day=0):
         status, _, body = self.api("POST", "/accounts", token=self.admin,

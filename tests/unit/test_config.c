@@ -109,6 +109,10 @@ static void assert_config_equal(const struct tolk_config *a, const struct tolk_c
     assert_int_equal(a->max_connections, b->max_connections);
     assert_int_equal(a->max_message_bytes, b->max_message_bytes);
     assert_int_equal(a->send_queue_depth, b->send_queue_depth);
+    assert_int_equal(a->join_early_minutes, b->join_early_minutes);
+    assert_int_equal(a->join_grace_minutes, b->join_grace_minutes);
+    assert_int_equal(a->duck_floor_db, b->duck_floor_db);
+    assert_int_equal(a->allow_recording, b->allow_recording);
 }
 
 static void test_defaults(void **state)
@@ -128,6 +132,10 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.retention_days, 90);
     assert_int_equal(cfg.log_level, TOLK_LOG_INFO);
     assert_int_equal(cfg.max_connections, 4096);
+    assert_int_equal(cfg.join_early_minutes, 15);
+    assert_int_equal(cfg.join_grace_minutes, 15);
+    assert_int_equal(cfg.duck_floor_db, 15);
+    assert_false(cfg.allow_recording);
     assert_int_equal(cfg.max_message_bytes, 65536);
     assert_int_equal(cfg.send_queue_depth, 64);
 }
@@ -158,9 +166,21 @@ static void test_shipped_config_loads_as_defaults(void **state)
 }
 
 static const char *const ALL_KEYS[] = {
-    "listen",          "event_loop",        "certificate",      "private_key",
-    "database",        "data_key_file",     "retention_days",   "level",
-    "max_connections", "max_message_bytes", "send_queue_depth",
+    "listen",
+    "event_loop",
+    "certificate",
+    "private_key",
+    "database",
+    "data_key_file",
+    "retention_days",
+    "level",
+    "max_connections",
+    "max_message_bytes",
+    "send_queue_depth",
+    "join_early_minutes",
+    "join_grace_minutes",
+    "duck_floor_db",
+    "allow_recording",
 };
 #define KEY_COUNT (sizeof ALL_KEYS / sizeof ALL_KEYS[0])
 
@@ -278,6 +298,11 @@ static const struct numeric_key NUMERIC_KEYS[] = {
     {"limits", "max_connections", 1, 100000, offsetof(struct tolk_config, max_connections)},
     {"limits", "max_message_bytes", 1024, 1048576, offsetof(struct tolk_config, max_message_bytes)},
     {"limits", "send_queue_depth", 4, 4096, offsetof(struct tolk_config, send_queue_depth)},
+    {"appointments", "join_early_minutes", 0, 240,
+     offsetof(struct tolk_config, join_early_minutes)},
+    {"appointments", "join_grace_minutes", 0, 240,
+     offsetof(struct tolk_config, join_grace_minutes)},
+    {"session", "duck_floor_db", 0, 60, offsetof(struct tolk_config, duck_floor_db)},
 };
 #define NUMERIC_COUNT (sizeof NUMERIC_KEYS / sizeof NUMERIC_KEYS[0])
 
@@ -353,6 +378,21 @@ static void test_bad_enum_values(void **state)
     expect_error("[log]\nlevel = 2\n", 2, "[log] level:", "got \"2\"");
     expect_error("[log]\nlevel = \n", 2, "[log] level:", "got \"\"");
     expect_error("[log]\nlevel = info debug\n", 2, "[log] level:", "got \"info debug\"");
+    expect_error("[session]\nallow_recording = true\n", 2,
+                 "[session] allow_recording: expected yes or no", "got \"true\"");
+    expect_error("[session]\nallow_recording = Yes\n", 2,
+                 "[session] allow_recording:", "got \"Yes\"");
+}
+
+static void test_bool_values(void **state)
+{
+    struct tolk_config cfg;
+
+    (void)state;
+    expect_ok("[session]\nallow_recording = yes\n", &cfg);
+    assert_true(cfg.allow_recording);
+    expect_ok("[session]\nallow_recording = no\n", &cfg);
+    assert_false(cfg.allow_recording);
 }
 
 static void test_bad_paths(void **state)
@@ -657,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_numeric_bounds_accepted),
         cmocka_unit_test(test_numeric_bad_values),
         cmocka_unit_test(test_bad_enum_values),
+        cmocka_unit_test(test_bool_values),
         cmocka_unit_test(test_bad_paths),
         cmocka_unit_test(test_line_length_limit),
         cmocka_unit_test(test_nul_byte),
