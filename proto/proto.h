@@ -39,6 +39,14 @@ enum tolk_proto_error {
     TOLK_PERR_CANCELLED = 1106,           /* the appointment was cancelled */
     TOLK_PERR_BAD_RECIPIENT = 1107,       /* "to" names nobody present */
     TOLK_PERR_SESSION_FULL = 1108,        /* the session has TOLK_PROTO_MAX_PARTICIPANTS */
+    TOLK_PERR_NOT_ALLOWED = 1201,         /* this role may not send this control */
+    TOLK_PERR_BAD_TARGET = 1202,          /* "index" names nobody the control can apply to */
+    TOLK_PERR_RECORDING_NOT_ALLOWED = 1203, /* the session's policy forbids recording */
+    TOLK_PERR_INTERPRETER_ACTIVE = 1204,  /* another interpreter is active on that channel */
+    TOLK_PERR_NO_HANDOVER = 1205,         /* no hand-over request to answer, or no partner */
+    TOLK_PERR_WAITING = 1206,             /* a waiting participant may not do this */
+    TOLK_PERR_WRONG_SESSION = 1207,       /* "session" is not this connection's session */
+    TOLK_PERR_RATE_LIMITED = 1208,        /* signals sent too often */
     TOLK_PERR_INTERNAL = 1500,            /* the server failed; try again later */
 };
 
@@ -51,6 +59,18 @@ enum tolk_msg_type {
     TOLK_MSG_PARTICIPANT_LEFT,
     TOLK_MSG_KEY,
     TOLK_MSG_LEAVE,
+    /* interpreter leg (docs/INTERPRETING.md) */
+    TOLK_MSG_STATE,     /* server -> client, per receiver */
+    TOLK_MSG_ADMIT,     /* clinician -> server */
+    TOLK_MSG_HOLD,      /* clinician -> server */
+    TOLK_MSG_REMOVE,    /* clinician -> server */
+    TOLK_MSG_SIDEBAR,   /* clinician -> server */
+    TOLK_MSG_MODE,      /* clinician -> server */
+    TOLK_MSG_CHANNEL,   /* interpreter -> server */
+    TOLK_MSG_SIGNAL,    /* interpreter -> server; server -> others with "from" */
+    TOLK_MSG_HANDOVER,  /* interpreter -> server; server -> the partner with "from" */
+    TOLK_MSG_PAUSE,     /* participant -> server */
+    TOLK_MSG_RECORDING, /* participant -> server */
 };
 
 #define TOLK_PROTO_MAX_PARTICIPANTS 16 /* per session; a participant index is 0..15 */
@@ -62,6 +82,7 @@ enum tolk_msg_type {
 #define TOLK_PROTO_SEALED_MAX       256 /* a sealed media key (crypto_box_seal of 52 bytes) */
 #define TOLK_PROTO_SIG_BYTES        64
 #define TOLK_PROTO_TEXT_MAX         128
+#define TOLK_PROTO_LANG_MAX         36 /* a BCP 47 tag and its NUL */
 
 /*
  * A client's hello offers versions; the server's reply names the one chosen. Both carry the
@@ -87,6 +108,7 @@ struct tolk_msg_join {
     uint8_t identity[TOLK_PROTO_IDENTITY_BYTES];
     uint8_t resume[TOLK_PROTO_TOKEN_BYTES];
     bool has_resume;
+    char lang[TOLK_PROTO_LANG_MAX]; /* optional: the language the participant listens in; "" */
 };
 
 struct tolk_proto_participant {
@@ -122,6 +144,57 @@ struct tolk_msg_key {
     uint8_t sig[TOLK_PROTO_SIG_BYTES];
 };
 
+/* One participant in a state message. */
+struct tolk_proto_member {
+    unsigned index;
+    char role[TOLK_PROTO_ROLE_MAX];     /* "client", "clinician", "interpreter", "support" */
+    char presence[12];                  /* "waiting", "admitted", "paused" */
+    char lang[TOLK_PROTO_LANG_MAX];     /* "" when not given */
+    bool interpreter_active;            /* interpreters only: "interpreter":"active"/"passive" */
+    char channel[TOLK_PROTO_LANG_MAX];  /* interpreters only: effective output channel */
+    bool recording;                     /* announced that it records */
+};
+
+/* state (server -> one receiver): the whole session state after a change, with the receiver's
+ * own room and gains. */
+struct tolk_msg_state {
+    uint64_t epoch;
+    char mode[16]; /* "consecutive" or "simultaneous" */
+    bool sidebar;
+    bool recording_allowed;
+    int duck_cb; /* the configured floor gain under an interpretation, centibels (<= 0) */
+    struct tolk_proto_member members[TOLK_PROTO_MAX_PARTICIPANTS];
+    size_t nmembers;
+    uint16_t room; /* bit i: participant i is in the receiver's room (the receiver included) */
+    /* gain_cb[s]: the gain at which the receiver hears sender s; valid where gains bit s set */
+    int16_t gain_cb[TOLK_PROTO_MAX_PARTICIPANTS];
+    uint16_t gains; /* bit s: sender s is routed to the receiver */
+    char cause[16]; /* the message type that caused it ("join", "admit", "mode", ...) */
+    bool has_cause_by;
+    unsigned cause_by; /* the participant whose message caused it, when has_cause_by */
+};
+
+/*
+ * The controls of the interpreter leg. Which fields a type uses:
+ *   admit: index, readmit; hold, remove: index; sidebar: on (open); mode: text (mode name);
+ *   channel: text (language tag); signal: text ("slow_down", "repeat", "moment");
+ *   handover: text ("request", "accept", "decline" from a client; "request", "accepted",
+ *   "declined" from the server); pause: on (paused); recording: on.
+ * "session" (optional, 32 hex digits) names the session the sender means; the server refuses
+ * the control with wrong_session when it is not the connection's.
+ * From the server, signal and handover carry "from" (has_from).
+ */
+struct tolk_msg_control {
+    unsigned index;
+    bool readmit;
+    bool on;
+    char text[TOLK_PROTO_LANG_MAX];
+    bool has_session;
+    uint8_t session[TOLK_PROTO_SESSION_BYTES];
+    bool has_from;
+    unsigned from;
+};
+
 struct tolk_msg {
     enum tolk_msg_type type;
     union {
@@ -131,6 +204,8 @@ struct tolk_msg {
         struct tolk_msg_joined joined;
         struct tolk_msg_participant participant;
         struct tolk_msg_key key;
+        struct tolk_msg_state state;
+        struct tolk_msg_control control;
     } u;
 };
 
@@ -174,6 +249,11 @@ size_t tolk_proto_encode_participant_left(char *buf, size_t cap, unsigned index,
 /* A key message; FROM is included when M->has_from (the server's relay). */
 size_t tolk_proto_encode_key(char *buf, size_t cap, const struct tolk_msg_key *m);
 size_t tolk_proto_encode_leave(char *buf, size_t cap);
+/* A state message (server -> one receiver). */
+size_t tolk_proto_encode_state(char *buf, size_t cap, const struct tolk_msg_state *m);
+/* A control of TYPE (TOLK_MSG_ADMIT .. TOLK_MSG_RECORDING) with the fields that type uses. */
+size_t tolk_proto_encode_control(char *buf, size_t cap, enum tolk_msg_type type,
+                                 const struct tolk_msg_control *m);
 
 /* "bad_json", "unsupported_version", ...; "unknown" for a code not in the table. */
 const char *tolk_proto_error_name(enum tolk_proto_error code);
