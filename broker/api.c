@@ -16,6 +16,7 @@
  */
 #include "api_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_time.h"
 #include "log.h"
 #include "secrets.h"
 
@@ -95,7 +97,8 @@ static const struct api_route routes[] = {
      api_appointment_create_fields, NULL},
     {TOLKD_HTTP_GET, "/appointments", API_ANY_ACCOUNT, api_appointments_list, NULL,
      api_appointment_list_params},
-    {TOLKD_HTTP_GET, "/appointments/{id}", API_ANY_ACCOUNT, api_appointments_get, NULL, NULL},
+    {TOLKD_HTTP_GET, "/appointments/{id}", API_ANY_ACCOUNT, api_appointments_get, NULL,
+     api_appointment_get_params},
     {TOLKD_HTTP_PATCH, "/appointments/{id}", API_ADMIN | API_STAFF, api_appointments_patch,
      api_appointment_patch_fields, NULL},
     {TOLKD_HTTP_POST, "/appointments/{id}/cancel", API_ADMIN | API_STAFF, api_appointments_cancel,
@@ -430,6 +433,14 @@ static int check_field(struct api_call *c, const struct api_field *f, json_t *v)
         api_fail(c, TOLKD_API_BAD_FIELD, "must be a whole number from 1", f->name);
         return -1;
     }
+    if (f->type == API_TIME) {
+        if ((json_is_integer(v) && json_integer_value(v) >= 0) ||
+            (json_is_string(v) && json_string_length(v) <= f->max_len &&
+             strlen(json_string_value(v)) == json_string_length(v)))
+            return 0;
+        api_fail(c, TOLKD_API_BAD_FIELD, "must be Unix seconds or a date and time text", f->name);
+        return -1;
+    }
     if (f->type == API_ARRAY) {
         if (json_is_array(v) && json_array_size(v) <= f->max_len)
             return 0;
@@ -604,4 +615,39 @@ void tolkd_api_handle(struct tolkd_api *api, const struct tolkd_api_request *req
               method_name(req->method), r != NULL ? r->pattern : "-", resp->status, log_id,
               (unsigned long long)((monotonic_us() - started) / 1000u));
     tolkd_wipe(&who, sizeof(who));
+}
+
+int api_time(struct api_call *c, json_t *v, const char *text, const char *zone, const char *name,
+             int64_t *t)
+{
+    const char *why = "must be Unix seconds or a date and time text";
+
+    if (v != NULL && json_is_integer(v)) {
+        *t = json_integer_value(v);
+        return 0;
+    }
+    if (v != NULL)
+        text = json_string_value(v);
+    if (text != NULL && text[0] != '\0' && strspn(text, "0123456789") == strlen(text)) {
+        char *end;
+        errno = 0;
+        long long n = strtoll(text, &end, 10);
+        if (errno == 0 && *end == '\0') {
+            *t = n;
+            return 0;
+        }
+    } else if (text != NULL && tolkd_time_parse(text, zone, t, &why) == 0) {
+        return 0;
+    }
+    api_fail(c, TOLKD_API_BAD_FIELD, why, name);
+    return -1;
+}
+
+void api_time_set_local(json_t *obj, const char *name, int64_t t, const char *zone)
+{
+    char key[64], text[TOLKD_TIME_TEXT_MAX];
+
+    snprintf(key, sizeof(key), "%s_local", name);
+    if (tolkd_time_format(t, zone, text) == 0)
+        json_object_set_new(obj, key, json_string(text));
 }

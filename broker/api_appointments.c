@@ -16,22 +16,31 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "api_time.h"
 #include "secrets.h"
+#include "tz.h"
 
 #define DURATION_MAX (4 * 3600) /* seconds: the longest session that can be booked */
 #define LIST_PAGE    100
 
+#define ZONE_SIZE (TOLK_TZ_NAME_MAX + 1)
+
 const struct api_field api_appointment_create_fields[] = {
-    {"client_id", API_INT, true, 0, false},      {"clinician_id", API_INT, true, 0, false},
-    {"interpreter_id", API_INT, false, 0, true}, {"mode", API_STRING, true, 16, false},
-    {"starts_at", API_INT, true, 0, false},      {"ends_at", API_INT, true, 0, false},
+    {"client_id", API_INT, true, 0, false},
+    {"clinician_id", API_INT, true, 0, false},
+    {"interpreter_id", API_INT, false, 0, true},
+    {"mode", API_STRING, true, 16, false},
+    {"starts_at", API_TIME, true, TOLKD_TIME_TEXT_MAX - 1, false},
+    {"ends_at", API_TIME, true, TOLKD_TIME_TEXT_MAX - 1, false},
+    {"time_zone", API_STRING, false, TOLK_TZ_NAME_MAX, false},
     {NULL, API_STRING, false, 0, false},
 };
 
 const struct api_field api_appointment_patch_fields[] = {
     {"interpreter_id", API_INT, false, 0, true},
-    {"starts_at", API_INT, false, 0, false},
-    {"ends_at", API_INT, false, 0, false},
+    {"starts_at", API_TIME, false, TOLKD_TIME_TEXT_MAX - 1, false},
+    {"ends_at", API_TIME, false, TOLKD_TIME_TEXT_MAX - 1, false},
+    {"time_zone", API_STRING, false, TOLK_TZ_NAME_MAX, false},
     {NULL, API_STRING, false, 0, false},
 };
 
@@ -41,8 +50,14 @@ const struct api_field api_appointment_revoke_fields[] = {
 };
 
 const struct api_param api_appointment_list_params[] = {
-    {"clinician_id", 0, INT64_MAX, 0, 0}, {"from", 0, INT64_MAX, 0, 0}, {"to", 0, INT64_MAX, 0, 0},
-    {"after", 0, INT64_MAX, 0, 0},        {NULL, 0, 0, 0, 0},
+    {"clinician_id", 0, INT64_MAX, 0, 0},     {"from", 0, 0, 0, TOLKD_TIME_TEXT_MAX - 1},
+    {"to", 0, 0, 0, TOLKD_TIME_TEXT_MAX - 1}, {"after", 0, INT64_MAX, 0, 0},
+    {"tz", 0, 0, 0, TOLK_TZ_NAME_MAX},        {NULL, 0, 0, 0, 0},
+};
+
+const struct api_param api_appointment_get_params[] = {
+    {"tz", 0, 0, 0, TOLK_TZ_NAME_MAX},
+    {NULL, 0, 0, 0, 0},
 };
 
 /* A conflict names the participant by role; the store's message says which. */
@@ -64,15 +79,48 @@ static void fail_store(struct api_call *c, int rc)
         api_fail(c, TOLKD_API_UNAVAILABLE, NULL, NULL);
 }
 
-static json_t *appointment_json(const struct tolk_appointment *a)
+/*
+ * The zone a request's local times are read in and its answer shows times in: GIVEN when not ""
+ * (else 400 under FIELD when it is no zone), else the clinician's profile zone, else UTC.
+ */
+static int zone_for(struct api_call *c, const char *given, const char *field, int64_t clinician_id,
+                    char zone[ZONE_SIZE])
 {
-    return json_pack(
-        "{s:I, s:I, s:I, s:o, s:s, s:I, s:I, s:s, s:I}", "id", (json_int_t)a->id, "client_id",
+    struct tolk_clinician_profile *p;
+
+    if (given != NULL && given[0] != '\0') {
+        if (!tolk_tz_valid(given)) {
+            api_fail(c, TOLKD_API_BAD_FIELD, "must be an IANA time zone such as Europe/Amsterdam",
+                     field);
+            return -1;
+        }
+        snprintf(zone, ZONE_SIZE, "%s", given);
+        return 0;
+    }
+    snprintf(zone, ZONE_SIZE, "UTC");
+    p = malloc(sizeof(*p));
+    if (p != NULL && tolk_store_clinician_get(c->api->st, clinician_id, p) == TOLK_STORE_OK &&
+        tolk_tz_valid(p->zone))
+        snprintf(zone, ZONE_SIZE, "%s", p->zone);
+    free(p);
+    return 0;
+}
+
+static json_t *appointment_json(const struct tolk_appointment *a, const char *zone)
+{
+    json_t *o = json_pack(
+        "{s:I, s:I, s:I, s:o, s:s, s:I, s:I, s:s, s:I, s:s}", "id", (json_int_t)a->id, "client_id",
         (json_int_t)a->client_id, "clinician_id", (json_int_t)a->clinician_id, "interpreter_id",
         a->interpreter_id ? json_integer(a->interpreter_id) : json_null(), "mode", a->mode,
         "starts_at", (json_int_t)a->starts_at, "ends_at", (json_int_t)a->ends_at, "status",
         a->status == TOLK_APPOINTMENT_CANCELLED ? "cancelled" : "booked", "updated_at",
-        (json_int_t)a->updated_at);
+        (json_int_t)a->updated_at, "time_zone", zone);
+
+    if (o != NULL) {
+        api_time_set_local(o, "starts_at", a->starts_at, zone);
+        api_time_set_local(o, "ends_at", a->ends_at, zone);
+    }
+    return o;
 }
 
 static struct tolk_audit_note note_for(const struct api_call *c, const char *action, char *actor)
@@ -133,8 +181,22 @@ static int check_client(struct api_call *c, int64_t id)
     return -1;
 }
 
-/* Reads the create body into A; -1 with 400 answered. */
-static int booking_from_body(struct api_call *c, struct tolk_appointment *a)
+/* Reads the times of the body, where given, into A (local times in ZONE); -1 with 400. */
+static int times_from_body(struct api_call *c, const char *zone, struct tolk_appointment *a)
+{
+    json_t *v;
+
+    if ((v = json_object_get(c->body, "starts_at")) != NULL &&
+        api_time(c, v, NULL, zone, "starts_at", &a->starts_at) != 0)
+        return -1;
+    if ((v = json_object_get(c->body, "ends_at")) != NULL &&
+        api_time(c, v, NULL, zone, "ends_at", &a->ends_at) != 0)
+        return -1;
+    return 0;
+}
+
+/* Reads the create body into A and the request's zone into ZONE; -1 with 400 answered. */
+static int booking_from_body(struct api_call *c, struct tolk_appointment *a, char zone[ZONE_SIZE])
 {
     const char *mode = api_string(c, "mode", NULL);
     uint8_t ref[12];
@@ -142,8 +204,9 @@ static int booking_from_body(struct api_call *c, struct tolk_appointment *a)
     a->client_id = body_int(c, "client_id", 0);
     a->clinician_id = body_int(c, "clinician_id", 0);
     a->interpreter_id = body_int(c, "interpreter_id", 0);
-    a->starts_at = body_int(c, "starts_at", 0);
-    a->ends_at = body_int(c, "ends_at", 0);
+    if (zone_for(c, api_string(c, "time_zone", NULL), "time_zone", a->clinician_id, zone) != 0 ||
+        times_from_body(c, zone, a) != 0)
+        return -1;
     if (strcmp(mode, "consecutive") != 0 && strcmp(mode, "simultaneous") != 0) {
         api_fail(c, TOLKD_API_BAD_FIELD, "must be consecutive or simultaneous", "mode");
         return -1;
@@ -167,13 +230,14 @@ void api_appointments_create(struct api_call *c)
     char actor[TOLK_STORE_REF_MAX];
     struct tolk_audit_note note = note_for(c, "appointment_booked", actor);
     struct tolk_appointment a = {0};
+    char zone[ZONE_SIZE];
     int rc;
 
-    if (booking_from_body(c, &a) != 0)
+    if (booking_from_body(c, &a, zone) != 0)
         return;
     rc = tolk_store_appointment_book(c->api->st, &a, &note);
     if (rc == TOLK_STORE_OK)
-        api_reply(c, 201, appointment_json(&a));
+        api_reply(c, 201, appointment_json(&a, zone));
     else
         fail_store(c, rc);
 }
@@ -191,26 +255,29 @@ static bool may_see(const struct api_call *c, const struct tolk_appointment *a)
 void api_appointments_get(struct api_call *c)
 {
     struct tolk_appointment a;
+    char zone[ZONE_SIZE];
     int rc = tolk_store_appointment_get(c->api->st, c->id, &a);
 
     if (rc != TOLK_STORE_OK)
         fail_store(c, rc);
     else if (!may_see(c, &a))
         api_fail(c, TOLKD_API_FORBIDDEN, "only the participants may read an appointment", NULL);
-    else
-        api_reply(c, 200, appointment_json(&a));
+    else if (zone_for(c, c->texts[0], "tz", a.clinician_id, zone) == 0)
+        api_reply(c, 200, appointment_json(&a, zone));
 }
 
-/* Answers 200 with appointment ID as stored now. */
-static void reply_appointment(struct api_call *c, int64_t id)
+/* Answers 200 with appointment ID as stored now, its times shown in ZONE (NULL: the
+ * clinician's). */
+static void reply_appointment(struct api_call *c, int64_t id, const char *zone)
 {
     struct tolk_appointment a;
+    char own[ZONE_SIZE];
     int rc = tolk_store_appointment_get(c->api->st, id, &a);
 
-    if (rc == TOLK_STORE_OK)
-        api_reply(c, 200, appointment_json(&a));
-    else
+    if (rc != TOLK_STORE_OK)
         fail_store(c, rc);
+    else if (zone_for(c, zone, "time_zone", a.clinician_id, own) == 0)
+        api_reply(c, 200, appointment_json(&a, own));
 }
 
 void api_appointments_patch(struct api_call *c)
@@ -224,8 +291,10 @@ void api_appointments_patch(struct api_call *c)
         fail_store(c, rc);
         return;
     }
-    a.starts_at = body_int(c, "starts_at", a.starts_at);
-    a.ends_at = body_int(c, "ends_at", a.ends_at);
+    char zone[ZONE_SIZE];
+    if (zone_for(c, api_string(c, "time_zone", NULL), "time_zone", a.clinician_id, zone) != 0 ||
+        times_from_body(c, zone, &a) != 0)
+        return;
     a.interpreter_id = body_int(c, "interpreter_id", a.interpreter_id);
     if (check_times(c, a.starts_at, a.ends_at) != 0)
         return;
@@ -236,7 +305,7 @@ void api_appointments_patch(struct api_call *c)
     rc = tolk_store_appointment_reschedule(c->api->st, c->id, a.starts_at, a.ends_at,
                                            a.interpreter_id, &note);
     if (rc == TOLK_STORE_OK)
-        reply_appointment(c, c->id);
+        reply_appointment(c, c->id, zone);
     else
         fail_store(c, rc);
 }
@@ -252,7 +321,7 @@ void api_appointments_cancel(struct api_call *c)
     if (rc == TOLK_STORE_OK && a.status != TOLK_APPOINTMENT_CANCELLED)
         rc = tolk_store_appointment_cancel(c->api->st, c->id, &note);
     if (rc == TOLK_STORE_OK)
-        reply_appointment(c, c->id);
+        reply_appointment(c, c->id, NULL);
     else
         fail_store(c, rc);
 }
@@ -261,8 +330,19 @@ void api_appointments_cancel(struct api_call *c)
 static int list_filter(struct api_call *c, struct tolk_appointment_filter *f)
 {
     f->clinician_id = c->params[0];
-    f->from = c->params[1];
-    f->to = c->params[2];
+    const char *zone = c->texts[4][0] != '\0' ? c->texts[4] : "UTC";
+    if (c->texts[4][0] != '\0' && !tolk_tz_valid(c->texts[4])) {
+        api_fail(c, TOLKD_API_BAD_FIELD, "must be an IANA time zone such as Europe/Amsterdam",
+                 "tz");
+        return -1;
+    }
+    if ((c->texts[1][0] != '\0' && api_time(c, NULL, c->texts[1], zone, "from", &f->from) != 0) ||
+        (c->texts[2][0] != '\0' && api_time(c, NULL, c->texts[2], zone, "to", &f->to) != 0))
+        return -1;
+    if (f->from < 0 || f->to < 0) {
+        api_fail(c, TOLKD_API_BAD_FIELD, "must not be before 1970", f->from < 0 ? "from" : "to");
+        return -1;
+    }
     if (f->to != 0 && f->to <= f->from) {
         api_fail(c, TOLKD_API_BAD_FIELD, "must be after from", "to");
         return -1;
@@ -297,8 +377,16 @@ void api_appointments_list(struct api_call *c)
              ? -1
              : tolk_store_appointment_list(c->api->st, &f, c->params[3], page, LIST_PAGE, &n);
     if (rc == TOLK_STORE_OK) {
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(list, appointment_json(&page[i]));
+        char zone[ZONE_SIZE] = "";
+        int64_t zone_of = -1; /* the clinician whose zone ZONE is; a page is often one's */
+        for (size_t i = 0; i < n; i++) {
+            if (c->texts[4][0] == '\0' && page[i].clinician_id != zone_of) {
+                zone_for(c, NULL, NULL, page[i].clinician_id, zone);
+                zone_of = page[i].clinician_id;
+            }
+            json_array_append_new(
+                list, appointment_json(&page[i], c->texts[4][0] != '\0' ? c->texts[4] : zone));
+        }
         api_reply(c, 200,
                   json_pack("{s:o, s:o}", "appointments", list, "next_after",
                             n == LIST_PAGE ? json_integer(page[n - 1].id) : json_null()));

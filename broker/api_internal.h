@@ -32,8 +32,10 @@ enum api_roles {
 };
 #define API_ANY_ACCOUNT (API_ADMIN | API_STAFF | API_CLINICIAN | API_INTERPRETER)
 
-/* API_INT: a whole number from 1 to INT64_MAX (an id); API_ARRAY: its items are the handler's. */
-enum api_type { API_STRING, API_BOOL, API_INT, API_ARRAY };
+/* API_INT: a whole number from 1 to INT64_MAX (an id); API_ARRAY: its items are the handler's;
+ * API_TIME: Unix seconds (a whole number from 0) or a text of at most max_len bytes that the
+ * handler reads with api_time (api_time.h). */
+enum api_type { API_STRING, API_BOOL, API_INT, API_ARRAY, API_TIME };
 
 /* One field of a JSON body. A body with a field not in its route's table is refused. */
 struct api_field {
@@ -54,7 +56,7 @@ struct api_param {
     size_t text_max;
 };
 
-#define API_PARAMS_MAX 4
+#define API_PARAMS_MAX 6
 #define API_TEXT_MAX   128 /* bytes of a decoded text parameter, with its NUL */
 
 struct api_call {
@@ -99,6 +101,17 @@ const char *api_string(const struct api_call *c, const char *name, size_t *len);
  */
 int api_put_slots(struct api_call *c, json_t *arr, const char *field, struct tolk_store_slot *slots,
                   size_t *n);
+
+/*
+ * Time field or parameter NAME: V (a JSON integer or text, as check_field let through) or, for
+ * a query, TEXT; local wall times are read in ZONE ("" for none). 0 and *T set, or -1 with 400
+ * answered under NAME.
+ */
+int api_time(struct api_call *c, json_t *v, const char *text, const char *zone, const char *name,
+             int64_t *t);
+
+/* Sets "<name>_local" in OBJ to T as local time in ZONE, with its offset. */
+void api_time_set_local(json_t *obj, const char *name, int64_t t, const char *zone);
 
 /* A weekly slot as the API shows it. */
 json_t *api_slot_json(const struct tolk_store_slot *slot);
@@ -162,5 +175,6 @@ extern const struct api_field api_appointment_create_fields[];
 extern const struct api_field api_appointment_patch_fields[];
 extern const struct api_field api_appointment_revoke_fields[];
 extern const struct api_param api_appointment_list_params[];
+extern const struct api_param api_appointment_get_params[];
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "api_time.h"
 #include "match.h"
 #include "tz.h"
 
@@ -46,8 +47,9 @@ const struct api_field api_interpreter_availability_fields[] = {
 };
 
 const struct api_field api_interpreter_exception_fields[] = {
-    {"starts_at", API_INT, true, 0, false},
-    {"ends_at", API_INT, true, 0, false},
+    {"starts_at", API_TIME, true, TOLKD_TIME_TEXT_MAX - 1, false},
+    {"ends_at", API_TIME, true, TOLKD_TIME_TEXT_MAX - 1, false},
+    {"time_zone", API_STRING, false, TOLK_TZ_NAME_MAX, false},
     {NULL, API_STRING, false, 0, false},
 };
 
@@ -209,6 +211,19 @@ json_t *api_slot_json(const struct tolk_store_slot *slot)
                      "end_minute", slot->end_minute);
 }
 
+/* An exception as the API shows it, its times also as local times in ZONE. */
+static json_t *exception_json(const struct tolk_store_exception *e, const char *zone)
+{
+    json_t *o = json_pack("{s:I, s:I, s:I}", "id", (json_int_t)e->id, "starts_at",
+                          (json_int_t)e->starts_at, "ends_at", (json_int_t)e->ends_at);
+
+    if (o != NULL) {
+        api_time_set_local(o, "starts_at", e->starts_at, zone);
+        api_time_set_local(o, "ends_at", e->ends_at, zone);
+    }
+    return o;
+}
+
 static json_t *profile_json(const struct tolk_interpreter_profile *p)
 {
     char gender[2] = {p->gender, '\0'};
@@ -220,10 +235,7 @@ static json_t *profile_json(const struct tolk_interpreter_profile *p)
     for (size_t i = 0; slots != NULL && i < p->n_slots; i++)
         json_array_append_new(slots, api_slot_json(&p->slots[i]));
     for (size_t i = 0; exceptions != NULL && i < p->n_exceptions; i++)
-        json_array_append_new(exceptions,
-                              json_pack("{s:I, s:I, s:I}", "id", (json_int_t)p->exceptions[i].id,
-                                        "starts_at", (json_int_t)p->exceptions[i].starts_at,
-                                        "ends_at", (json_int_t)p->exceptions[i].ends_at));
+        json_array_append_new(exceptions, exception_json(&p->exceptions[i], p->zone));
     return json_pack("{s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:I}", "id", (json_int_t)p->id, "code",
                      p->code, "gender", gender[0] != 0 ? json_string(gender) : json_null(),
                      "time_zone", p->zone, "language_pairs", pairs, "availability", slots,
@@ -353,19 +365,36 @@ void api_interpreters_exception(struct api_call *c)
 {
     char actor[TOLK_STORE_REF_MAX];
     struct tolk_audit_note note = note_for(c, "interpreter_exception_added", actor);
-    struct tolk_store_exception e = {0, json_integer_value(json_object_get(c->body, "starts_at")),
-                                     json_integer_value(json_object_get(c->body, "ends_at"))};
-    int rc;
+    struct tolk_store_exception e = {0, 0, 0};
+    const char *given = api_string(c, "time_zone", NULL);
+    char zone[TOLK_TZ_NAME_MAX + 1] = "UTC";
+    struct tolk_interpreter_profile *p = malloc(sizeof(*p));
+    int rc = p == NULL ? TOLK_STORE_EIO : tolk_store_interpreter_get(c->api->st, c->id, p);
 
+    if (rc == TOLK_STORE_OK)
+        snprintf(zone, sizeof(zone), "%s", p->zone);
+    free(p);
+    if (rc != TOLK_STORE_OK) {
+        fail_store(c, rc, NULL, NULL);
+        return;
+    }
+    if (given != NULL && !tolk_tz_valid(given)) {
+        api_fail(c, TOLKD_API_BAD_FIELD, "must be an IANA time zone such as Europe/Amsterdam",
+                 "time_zone");
+        return;
+    }
+    if (api_time(c, json_object_get(c->body, "starts_at"), NULL, given ? given : zone, "starts_at",
+                 &e.starts_at) != 0 ||
+        api_time(c, json_object_get(c->body, "ends_at"), NULL, given ? given : zone, "ends_at",
+                 &e.ends_at) != 0)
+        return;
     if (e.ends_at <= e.starts_at) {
         api_fail(c, TOLKD_API_BAD_FIELD, "must be after starts_at", "ends_at");
         return;
     }
     rc = tolk_store_interpreter_exception_add(c->api->st, c->id, &e, c->now, &note);
     if (rc == TOLK_STORE_OK)
-        api_reply(c, 201,
-                  json_pack("{s:I, s:I, s:I}", "id", (json_int_t)e.id, "starts_at",
-                            (json_int_t)e.starts_at, "ends_at", (json_int_t)e.ends_at));
+        api_reply(c, 201, exception_json(&e, zone));
     else
         fail_store(c, rc, "too many exceptions to come: at most 32", NULL);
 }

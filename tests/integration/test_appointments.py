@@ -37,6 +37,7 @@ class AppointmentsTest(ApiCase):
         cls.ids = {}
         for name, role in (("staff.one", "staff"), ("clin.one", "clinician"),
                            ("clin.two", "clinician"), ("clin.three", "clinician"),
+                           ("clin.tz", "clinician"), ("int.tz", "interpreter"),
                            ("int.one", "interpreter"),
                            ("int.two", "interpreter")):
             status, _, body = call(cls.broker.port, "POST", "/api/v1/accounts", token=cls.admin,
@@ -253,6 +254,86 @@ class AppointmentsTest(ApiCase):
             if expected == "error":
                 self.assertEqual(reply["name"], "outside_window", reply)
             self.api("POST", "/appointments/%d/cancel" % a["id"], token=self.admin)
+
+    def test_time_zones(self):
+        """Local times in and out: read in the clinician's zone unless time_zone is given,
+        RFC 3339 offsets honoured, DST gaps and folds refused with the reason, answers show
+        the local time with its offset (?tz= to choose the zone), list bounds as local times."""
+        status, _, body = self.api("POST", "/clinicians", token=self.admin,
+                                   body={"account_id": self.ids["clin.tz"],
+                                         "time_zone": "Europe/Amsterdam", "languages": ["nl"]})
+        self.assertEqual(status, 201, body)
+        base = {"client_id": self.client, "clinician_id": self.ids["clin.tz"],
+                "mode": "consecutive"}
+        # across the spring-forward change: 01:30 CET to 03:30 CEST is one real hour
+        a = self.book(dict(base, starts_at="2100-03-28T01:30", ends_at="2100-03-28T03:30"))
+        self.assertEqual((a["starts_at"], a["ends_at"] - a["starts_at"]), (4109877000, 3600))
+        self.assertEqual((a["time_zone"], a["starts_at_local"], a["ends_at_local"]),
+                         ("Europe/Amsterdam", "2100-03-28T01:30:00+01:00",
+                          "2100-03-28T03:30:00+02:00"))
+        self.assertEqual(self.api("GET", "/appointments/%d" % a["id"], token=self.admin)[2], a)
+        status, _, tokyo = self.api("GET", "/appointments/%d?tz=Asia/Tokyo" % a["id"],
+                                    token=self.admin)
+        self.assertEqual((status, tokyo["time_zone"], tokyo["starts_at_local"]),
+                         (200, "Asia/Tokyo", "2100-03-28T09:30:00+09:00"), tokyo)
+        # wall times a DST change skips or repeats are refused, not guessed
+        for start, why in (("2100-03-28T02:30", "does not exist"),
+                           ("2100-10-31T02:30", "ambiguous")):
+            before = self.audit_entries(self.admin)
+            reply = self.api("POST", "/appointments", token=self.admin,
+                             body=dict(base, starts_at=start, ends_at="2100-10-31T06:00"))
+            self.assert_error(reply, 400, "bad_field", "starts_at")
+            self.assertIn(why, reply[2]["error"]["message"])
+            self.assertEqual(self.audit_entries(self.admin), before)  # nothing written
+        # the first 02:30 of the fold, given with its offset; shown with it
+        b = self.book(dict(base, starts_at="2100-10-31T02:30+02:00",
+                           ends_at="2100-10-31T02:30+01:00"))
+        self.assertEqual((b["ends_at"] - b["starts_at"], b["starts_at_local"],
+                          b["ends_at_local"]),
+                         (3600, "2100-10-31T02:30:00+02:00", "2100-10-31T02:30:00+01:00"))
+        # an explicit zone reads the input and shows the answer; Unix seconds still work
+        c = self.book(dict(base, starts_at="2100-06-01T09:00", ends_at=4115538000 + 1800,
+                           time_zone="America/New_York"))
+        self.assertEqual((c["starts_at"], c["time_zone"], c["starts_at_local"]),
+                         (4115538000, "America/New_York", "2100-06-01T09:00:00-04:00"))
+        status, _, moved = self.api("PATCH", "/appointments/%d" % c["id"], token=self.admin,
+                                    body={"starts_at": "2100-06-01T16:00",
+                                          "ends_at": "2100-06-01T17:00"})
+        self.assertEqual((status, moved["starts_at_local"]),
+                         (200, "2100-06-01T16:00:00+02:00"), moved)
+        # bad zones and texts
+        for field, value in (("time_zone", "Not/AZone"), ("time_zone", "../../etc/passwd")):
+            self.assert_error(self.api("POST", "/appointments", token=self.admin,
+                                       body=dict(base, starts_at=4115538000,
+                                                 ends_at=4115541600, **{field: value})),
+                              400, "bad_field", field)
+        for value in ("tomorrow", "2100-02-30T10:00", "2100-06-01T10:00+2", -5, 1.5, True):
+            self.assert_error(self.api("POST", "/appointments", token=self.admin,
+                                       body=dict(base, starts_at=value, ends_at=4115541600)),
+                              400, "bad_field", "starts_at")
+        self.assert_error(self.api("GET", "/appointments/%d?tz=Mars/Base" % a["id"],
+                                   token=self.admin), 400, "bad_field", "tz")
+        # list bounds as local times in ?tz
+        status, _, page = self.api(
+            "GET", "/appointments?clinician_id=%d&from=2100-03-28T00:00&to=2100-03-29T00:00"
+            "&tz=Europe/Amsterdam" % self.ids["clin.tz"], token=self.admin)
+        self.assertEqual((status, [x["id"] for x in page["appointments"]]), (200, [a["id"]]))
+        self.assertEqual(page["appointments"][0]["starts_at_local"],
+                         "2100-03-28T01:30:00+01:00")
+        self.assert_error(self.api("GET", "/appointments?from=2100-03-28T02:30&tz=Europe/Amsterdam",
+                                   token=self.admin), 400, "bad_field", "from")
+        # an interpreter's exception, read in and shown in the interpreter's zone
+        status, _, body = self.api("POST", "/interpreters", token=self.admin,
+                                   body={"account_id": self.ids["int.tz"], "code": "INT-TZ",
+                                         "time_zone": "Asia/Kabul",
+                                         "language_pairs": [{"a": "prs-AF", "b": "nl"}]})
+        self.assertEqual(status, 201, body)
+        status, _, ex = self.api("POST", "/interpreters/%d/exceptions" % self.ids["int.tz"],
+                                 token=self.admin, body={"starts_at": "2100-06-01T08:00",
+                                                         "ends_at": "2100-06-01T12:30"})
+        self.assertEqual((status, ex["starts_at"], ex["starts_at_local"], ex["ends_at_local"]),
+                         (201, 4115503800, "2100-06-01T08:00:00+04:30",
+                          "2100-06-01T12:30:00+04:30"), ex)
 
     def interpreter(self, name, pair, gender="f", day=0):
         status, _, body = self.api("POST", "/accounts", token=self.admin,
