@@ -104,7 +104,7 @@ static const struct api_route routes[] = {
     {TOLKD_HTTP_POST, "/appointments/{id}/cancel", API_ADMIN | API_STAFF, api_appointments_cancel,
      NULL, NULL},
     {TOLKD_HTTP_POST, "/appointments/{id}/tokens", API_ADMIN | API_STAFF, api_appointments_tokens,
-     NULL, NULL},
+     api_appointment_tokens_fields, NULL},
     {TOLKD_HTTP_POST, "/appointments/{id}/tokens/revoke", API_ADMIN | API_STAFF,
      api_appointments_tokens_revoke, api_appointment_revoke_fields, NULL},
     {TOLKD_HTTP_GET, "/appointments/{id}/suggestions", API_ADMIN | API_STAFF,

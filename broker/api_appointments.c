@@ -22,6 +22,7 @@
 
 #define DURATION_MAX (4 * 3600) /* seconds: the longest session that can be booked */
 #define LIST_PAGE    100
+#define TOKENS_MAX   4 /* client, clinician, interpreter, support person */
 
 #define ZONE_SIZE (TOLK_TZ_NAME_MAX + 1)
 
@@ -41,6 +42,11 @@ const struct api_field api_appointment_patch_fields[] = {
     {"starts_at", API_TIME, false, TOLKD_TIME_TEXT_MAX - 1, false},
     {"ends_at", API_TIME, false, TOLKD_TIME_TEXT_MAX - 1, false},
     {"time_zone", API_STRING, false, TOLK_TZ_NAME_MAX, false},
+    {NULL, API_STRING, false, 0, false},
+};
+
+const struct api_field api_appointment_tokens_fields[] = {
+    {"support_person", API_BOOL, false, 0, false},
     {NULL, API_STRING, false, 0, false},
 };
 
@@ -398,14 +404,22 @@ void api_appointments_list(struct api_call *c)
     free(page);
 }
 
-/* Makes the tokens of A's participants, valid in W, into T (hashes) and TEXTS; returns how many. */
-static size_t make_tokens(const struct tolk_appointment *a, const struct tolkd_join_window *w,
-                          struct tolk_join_token t[3], char texts[3][TOLKD_TOKEN_TEXT])
+/*
+ * Makes the tokens of A's participants (and of a support person when SUPPORT), valid in W, into
+ * T (hashes) and TEXTS; returns how many.
+ */
+static size_t make_tokens(const struct tolk_appointment *a, bool support,
+                          const struct tolkd_join_window *w, struct tolk_join_token t[TOKENS_MAX],
+                          char texts[TOKENS_MAX][TOLKD_TOKEN_TEXT])
 {
-    static const char *const roles[3] = {"client", "clinician", "interpreter"};
-    size_t n = a->interpreter_id != 0 ? 3 : 2;
+    const char *roles[TOKENS_MAX] = {"client", "clinician"};
+    size_t n = 2;
     uint8_t raw[TOLKD_TOKEN_BYTES];
 
+    if (a->interpreter_id != 0)
+        roles[n++] = "interpreter";
+    if (support)
+        roles[n++] = "support";
     for (size_t i = 0; i < n; i++) {
         memset(&t[i], 0, sizeof(t[i]));
         tolkd_token_new(raw, texts[i], t[i].hash);
@@ -431,15 +445,16 @@ static json_t *tokens_json(int64_t id, const struct tolk_join_token *t,
 
 void api_appointments_tokens(struct api_call *c)
 {
-    char actor[TOLK_STORE_REF_MAX], texts[3][TOLKD_TOKEN_TEXT];
+    char actor[TOLK_STORE_REF_MAX], texts[TOKENS_MAX][TOLKD_TOKEN_TEXT];
     struct tolk_audit_note note = note_for(c, "token_issued", actor);
-    struct tolk_join_token t[3];
+    struct tolk_join_token t[TOKENS_MAX];
     struct tolk_appointment a;
     size_t n = 0;
     int rc = tolk_store_appointment_get(c->api->st, c->id, &a);
 
     if (rc == TOLK_STORE_OK) {
-        n = make_tokens(&a, &c->api->window, t, texts);
+        n = make_tokens(&a, json_is_true(json_object_get(c->body, "support_person")),
+                        &c->api->window, t, texts);
         rc = tolk_store_appointment_tokens_issue(c->api->st, c->id, t, n, &note);
     }
     if (rc == TOLK_STORE_OK)
@@ -457,8 +472,9 @@ void api_appointments_tokens_revoke(struct api_call *c)
     int rc;
 
     if (strcmp(role, "client") != 0 && strcmp(role, "clinician") != 0 &&
-        strcmp(role, "interpreter") != 0) {
-        api_fail(c, TOLKD_API_BAD_FIELD, "must be client, clinician or interpreter", "role");
+        strcmp(role, "interpreter") != 0 && strcmp(role, "support") != 0) {
+        api_fail(c, TOLKD_API_BAD_FIELD, "must be client, clinician, interpreter or support",
+                 "role");
         return;
     }
     snprintf(detail, sizeof(detail), "role=%s", role);

@@ -176,5 +176,6 @@ extern const struct api_field api_appointment_patch_fields[];
 extern const struct api_field api_appointment_revoke_fields[];
 extern const struct api_param api_appointment_list_params[];
 extern const struct api_param api_appointment_get_params[];
+extern const struct api_field api_appointment_tokens_fields[];
 
 #endif

@@ -237,6 +237,30 @@ class AppointmentsTest(ApiCase):
         self.assertEqual(actions, [("appointment_booked", ""), ("token_issued", ""),
                                    ("token_issued", ""), ("token_revoked", "role=client")])
 
+    def test_support_person_token(self):
+        """A support person's token is issued on request, joins as `support`, is revoked by
+        role like any other; a bad support_person value writes nothing."""
+        now = int(time.time())
+        a = self.book(dict(self.booking(0, 0, 0, clinician="clin.three", interpreter=None),
+                           starts_at=now + 7200, ends_at=now + 9000))
+        status, _, reply = self.api("POST", "/appointments/%d/tokens" % a["id"], token=self.admin,
+                                    body={"support_person": True})
+        self.assertEqual(status, 201, reply)
+        self.assertEqual([t["role"] for t in reply["tokens"]], ["client", "clinician", "support"])
+        self.assert_error(self.api("POST", "/appointments/%d/tokens" % a["id"], token=self.admin,
+                                   body={"support_person": "yes"}), 400, "bad_field",
+                          "support_person")
+        self.assert_error(self.api("POST", "/appointments/%d/tokens" % a["id"], token=self.admin,
+                                   body={"relative": True}), 400, "unknown_field", "relative")
+        status, _, _ = self.api("POST", "/appointments/%d/tokens/revoke" % a["id"],
+                                token=self.admin, body={"role": "support"})
+        self.assertEqual(status, 204)
+        actions = [(e["action"], e["detail"]) for e in self.audit_entries(self.admin)
+                   if e["subject"] == "appointment:%d" % a["id"]]
+        self.assertEqual(actions, [("appointment_booked", ""), ("token_issued", ""),
+                                   ("token_revoked", "role=support")])
+        self.api("POST", "/appointments/%d/cancel" % a["id"], token=self.admin)
+
     def test_join_window(self):
         """The configured window: not before join_early_minutes ahead of the start, not after
         join_grace_minutes past the end; inside it, joined."""
