@@ -38,9 +38,9 @@ enum tolk_route_mode {
 struct tolk_route_participant {
     enum tolk_route_presence presence;
     enum tolk_route_role role;
-    bool active;                        /* interpreters: active (true) or passive */
-    char lang[TOLK_ROUTE_LANG_MAX];     /* the language it listens in; "" = not given */
-    char channel[TOLK_ROUTE_LANG_MAX];  /* interpreters: output channel; "" = the client's lang */
+    bool active;                       /* interpreters: active (true) or passive */
+    char lang[TOLK_ROUTE_LANG_MAX];    /* the language it listens in; "" = not given */
+    char channel[TOLK_ROUTE_LANG_MAX]; /* interpreters: output channel; "" = the client's lang */
 };
 
 struct tolk_route_state {
@@ -70,12 +70,22 @@ enum tolk_route_error {
  * Computes the table for ST into *OUT. TOLK_ROUTE_OK, or an error with *OUT all muted and
  * every room empty (so a caller that ignores the error relays nothing). Both arguments must
  * not be NULL.
+ *
+ * Valid: mode in range, duck_cb in -600..0, and for every participant that is not ABSENT a role
+ * in range and a lang and channel NUL-terminated within TOLK_ROUTE_LANG_MAX, each "" or a
+ * plausible tag (letters, digits and '-', starting with 2 to 8 letters). An ABSENT slot's other
+ * fields are ignored. "Present" (here and below) means any presence but ABSENT, waiting
+ * included. ETWOACTIVE: two present active interpreters (paused or waiting ones too) whose
+ * effective channels have the same primary subtag, or are both "" (both stand for the client's
+ * language), in either mode. A listener hears the floor ducked when it hears an active
+ * interpreter (admitted, not paused, in its room, on a channel matching its lang).
  */
 int tolk_route_compute(const struct tolk_route_state *st, struct tolk_route_table *out);
 
 /*
  * The effective output channel of interpreter I in ST: its channel, or, when that is "", the
- * lang of the present client with the lowest index ("" if none). Never NULL.
+ * lang of the present (not ABSENT; waiting counts) client with the lowest index ("" if none).
+ * "" when I is not an interpreter. Never NULL; I < TOLK_ROUTE_MAX.
  */
 const char *tolk_route_channel(const struct tolk_route_state *st, unsigned i);
 
@@ -83,7 +93,9 @@ const char *tolk_route_channel(const struct tolk_route_state *st, unsigned i);
  * 0 when either is "". */
 int tolk_route_lang_match(const char *a, const char *b);
 
-/* "client", "clinician", "interpreter", "support"; and the reverse (-1 for an unknown name). */
+/* "client", "clinician", "interpreter", "support"; and the reverse (-1 for an unknown name).
+ * Names are exact and lower case, as on the wire; a name function gives "unknown" for a value
+ * out of range; a parse function returns 0, or -1 (NULL included) leaving *OUT untouched. */
 const char *tolk_route_role_name(enum tolk_route_role role);
 int tolk_route_role_parse(const char *name, enum tolk_route_role *role);
 /* "waiting", "admitted", "paused" ("absent" for ABSENT); and the reverse. */
