@@ -95,11 +95,8 @@ static int zone_for(struct api_call *c, const char *given, const char *field, in
     struct tolk_clinician_profile *p;
 
     if (given != NULL && given[0] != '\0') {
-        if (!tolk_tz_valid(given)) {
-            api_fail(c, TOLKD_API_BAD_FIELD, "must be an IANA time zone such as Europe/Amsterdam",
-                     field);
+        if (api_check_zone(c, given, field) != 0)
             return -1;
-        }
         snprintf(zone, ZONE_SIZE, "%s", given);
         return 0;
     }
@@ -337,11 +334,8 @@ static int list_filter(struct api_call *c, struct tolk_appointment_filter *f)
 {
     f->clinician_id = c->params[0];
     const char *zone = c->texts[4][0] != '\0' ? c->texts[4] : "UTC";
-    if (c->texts[4][0] != '\0' && !tolk_tz_valid(c->texts[4])) {
-        api_fail(c, TOLKD_API_BAD_FIELD, "must be an IANA time zone such as Europe/Amsterdam",
-                 "tz");
+    if (c->texts[4][0] != '\0' && api_check_zone(c, c->texts[4], "tz") != 0)
         return -1;
-    }
     if ((c->texts[1][0] != '\0' && api_time(c, NULL, c->texts[1], zone, "from", &f->from) != 0) ||
         (c->texts[2][0] != '\0' && api_time(c, NULL, c->texts[2], zone, "to", &f->to) != 0))
         return -1;

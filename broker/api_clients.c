@@ -73,20 +73,6 @@ static void fail_store(struct api_call *c, int rc)
         api_fail(c, TOLKD_API_UNAVAILABLE, NULL, NULL);
 }
 
-/* Checks a BCP 47 tag and writes its canonical form; -1 with 400 answered under FIELD. */
-static int put_tag(struct api_call *c, const char *tag, char out[TOLK_CLIENT_TAG_MAX],
-                   const char *field)
-{
-    char why[128];
-    enum tolk_lang_status st = tolk_lang_check(tag);
-
-    if (st == TOLK_LANG_OK && tolk_lang_canonical(tag, out, TOLK_CLIENT_TAG_MAX) == 0)
-        return 0;
-    snprintf(why, sizeof(why), "must be a BCP 47 language tag: %s", tolk_lang_status_str(st));
-    api_fail(c, TOLKD_API_BAD_FIELD, why, field);
-    return -1;
-}
-
 /* One item of "languages": {"tag": "...", "dialect_required": bool}, nothing else. */
 static int put_language(struct api_call *c, json_t *item, struct tolk_client_language *l)
 {
@@ -113,7 +99,7 @@ static int put_language(struct api_call *c, json_t *item, struct tolk_client_lan
         return -1;
     }
     l->dialect_required = json_is_true(dialect);
-    return put_tag(c, json_string_value(tag), l->tag, "languages");
+    return api_put_tag(c, json_string_value(tag), l->tag, sizeof(l->tag), "languages");
 }
 
 static int put_languages(struct api_call *c, json_t *arr, struct tolk_client *cl)
@@ -175,7 +161,8 @@ static int client_from_body(struct api_call *c, struct tolk_client *cl)
     text = optional_text(c, "written_language", &sent);
     if (sent && text[0] == '\0')
         cl->written_language[0] = '\0';
-    else if (sent && put_tag(c, text, cl->written_language, "written_language") != 0)
+    else if (sent && api_put_tag(c, text, cl->written_language, sizeof(cl->written_language),
+                                 "written_language") != 0)
         return -1;
     text = optional_text(c, "gender_preference", &sent);
     if (sent && text[0] != '\0' && strcmp(text, "f") != 0 && strcmp(text, "m") != 0 &&

@@ -51,7 +51,6 @@ static void fail_store(struct api_call *c, int rc)
 
 static int put_languages(struct api_call *c, json_t *arr, struct tolk_clinician_profile *p)
 {
-    char why[128];
     size_t i;
     json_t *item;
 
@@ -62,15 +61,9 @@ static int put_languages(struct api_call *c, json_t *arr, struct tolk_clinician_
     p->n_languages = 0;
     json_array_foreach(arr, i, item)
     {
-        const char *tag = json_string_value(item);
-        enum tolk_lang_status st = tolk_lang_check(tag);
-        if (tag == NULL || st != TOLK_LANG_OK ||
-            tolk_lang_canonical(tag, p->languages[i], sizeof(p->languages[i])) != 0) {
-            snprintf(why, sizeof(why), "must be BCP 47 language tags: %s",
-                     tag == NULL ? "not a string" : tolk_lang_status_str(st));
-            api_fail(c, TOLKD_API_BAD_FIELD, why, "languages");
+        if (api_put_tag(c, json_string_value(item), p->languages[i], sizeof(p->languages[i]),
+                        "languages") != 0)
             return -1;
-        }
         p->n_languages++;
     }
     return 0;
@@ -82,11 +75,8 @@ static int clinician_from_body(struct api_call *c, struct tolk_clinician_profile
     const char *zone = api_string(c, "time_zone", NULL);
     json_t *v = json_object_get(c->body, "languages");
 
-    if (zone != NULL && !tolk_tz_valid(zone)) {
-        api_fail(c, TOLKD_API_BAD_FIELD, "must be an IANA time zone, e.g. Europe/Amsterdam",
-                 "time_zone");
+    if (api_check_zone(c, zone, "time_zone") != 0)
         return -1;
-    }
     if (zone != NULL)
         snprintf(p->zone, sizeof(p->zone), "%s", zone);
     if (v != NULL && put_languages(c, v, p) != 0)

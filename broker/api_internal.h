@@ -113,6 +113,14 @@ int api_time(struct api_call *c, json_t *v, const char *text, const char *zone, 
 /* Sets "<name>_local" in OBJ to T as local time in ZONE, with its offset. */
 void api_time_set_local(json_t *obj, const char *name, int64_t t, const char *zone);
 
+/*
+ * Language tag TAG (NULL: the JSON value was not a string) checked and written in canonical case
+ * into OUT (CAP bytes); IANA zone ZONE (NULL: not given, accepted) checked. 0, or -1 with 400
+ * bad_field answered under FIELD. api_fields.c.
+ */
+int api_put_tag(struct api_call *c, const char *tag, char *out, size_t cap, const char *field);
+int api_check_zone(struct api_call *c, const char *zone, const char *field);
+
 /* A weekly slot as the API shows it. */
 json_t *api_slot_json(const struct tolk_store_slot *slot);
 

@@ -101,21 +101,6 @@ static int only_keys(struct api_call *c, json_t *item, const char *const *names,
     return 0;
 }
 
-static int put_tag(struct api_call *c, json_t *v, char out[TOLK_CLIENT_TAG_MAX])
-{
-    char why[128];
-    const char *tag = json_string_value(v);
-    enum tolk_lang_status st = tolk_lang_check(tag);
-
-    if (tag != NULL && st == TOLK_LANG_OK &&
-        tolk_lang_canonical(tag, out, TOLK_CLIENT_TAG_MAX) == 0)
-        return 0;
-    snprintf(why, sizeof(why), "must be BCP 47 language tags: %s",
-             tag == NULL ? "not a string" : tolk_lang_status_str(st));
-    api_fail(c, TOLKD_API_BAD_FIELD, why, "language_pairs");
-    return -1;
-}
-
 static int put_pairs(struct api_call *c, json_t *arr, struct tolk_interpreter_profile *p)
 {
     static const char *const names[] = {"a", "b", NULL};
@@ -130,8 +115,10 @@ static int put_pairs(struct api_call *c, json_t *arr, struct tolk_interpreter_pr
     json_array_foreach(arr, i, item)
     {
         if (only_keys(c, item, names, "language_pairs") != 0 ||
-            put_tag(c, json_object_get(item, "a"), p->pairs[i].a) != 0 ||
-            put_tag(c, json_object_get(item, "b"), p->pairs[i].b) != 0)
+            api_put_tag(c, json_string_value(json_object_get(item, "a")), p->pairs[i].a,
+                        sizeof(p->pairs[i].a), "language_pairs") != 0 ||
+            api_put_tag(c, json_string_value(json_object_get(item, "b")), p->pairs[i].b,
+                        sizeof(p->pairs[i].b), "language_pairs") != 0)
             return -1;
         p->n_pairs++;
     }
@@ -194,11 +181,8 @@ static int profile_from_body(struct api_call *c, struct tolk_interpreter_profile
     }
     if (v != NULL)
         p->gender = g != NULL ? g[0] : 0;
-    if (zone != NULL && !tolk_tz_valid(zone)) {
-        api_fail(c, TOLKD_API_BAD_FIELD, "must be an IANA time zone, e.g. Europe/Amsterdam",
-                 "time_zone");
+    if (api_check_zone(c, zone, "time_zone") != 0)
         return -1;
-    }
     if (zone != NULL)
         snprintf(p->zone, sizeof(p->zone), "%s", zone);
     v = json_object_get(c->body, "language_pairs");
@@ -378,11 +362,8 @@ void api_interpreters_exception(struct api_call *c)
         fail_store(c, rc, NULL, NULL);
         return;
     }
-    if (given != NULL && !tolk_tz_valid(given)) {
-        api_fail(c, TOLKD_API_BAD_FIELD, "must be an IANA time zone such as Europe/Amsterdam",
-                 "time_zone");
+    if (api_check_zone(c, given, "time_zone") != 0)
         return;
-    }
     if (api_time(c, json_object_get(c->body, "starts_at"), NULL, given ? given : zone, "starts_at",
                  &e.starts_at) != 0 ||
         api_time(c, json_object_get(c->body, "ends_at"), NULL, given ? given : zone, "ends_at",
