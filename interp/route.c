@@ -27,6 +27,7 @@ struct route_ctx {
     int room[TOLK_ROUTE_MAX];         /* room number, or NO_ROOM */
     const char *eff[TOLK_ROUTE_MAX];  /* effective channel of each interpreter, else "" */
     bool interpreted[TOLK_ROUTE_MAX]; /* simultaneous: hears some active interpreter */
+    bool simultaneous[3];             /* per room: simultaneous routing applies there */
 };
 
 /* ---- tags and validation ------------------------------------------------------------------ */
@@ -154,9 +155,15 @@ static int room_of(const struct tolk_route_state *st, unsigned i)
 static void ctx_init(struct route_ctx *c, const struct tolk_route_state *st)
 {
     c->st = st;
+    memset(c->simultaneous, 0, sizeof c->simultaneous);
     for (unsigned i = 0; i < TOLK_ROUTE_MAX; i++) {
         c->room[i] = room_of(st, i);
         c->eff[i] = tolk_route_channel(st, i);
+        /* Only a room with the client or a support person in it is interpreted simultaneously;
+         * the clinician and interpreters alone (pre-brief, sidebar, debrief) simply talk. */
+        if (c->room[i] != NO_ROOM && st->mode == TOLK_ROUTE_SIMULTANEOUS &&
+            (st->p[i].role == TOLK_ROUTE_CLIENT || st->p[i].role == TOLK_ROUTE_SUPPORT))
+            c->simultaneous[c->room[i]] = true;
     }
     for (unsigned r = 0; r < TOLK_ROUTE_MAX; r++) {
         c->interpreted[r] = false;
@@ -199,7 +206,7 @@ static int16_t pair_gain(const struct route_ctx *c, unsigned r, unsigned s)
         return TOLK_ROUTE_MUTED;
     if (is_interpreter(ps) && !ps->active)
         return is_interpreter(pr) ? 0 : TOLK_ROUTE_MUTED;
-    if (is_interpreter(pr) || c->st->mode == TOLK_ROUTE_CONSECUTIVE)
+    if (is_interpreter(pr) || !c->simultaneous[c->room[r]])
         return 0;
     if (is_interpreter(ps))
         return tolk_route_lang_match(pr->lang, c->eff[s]) ? 0 : TOLK_ROUTE_MUTED;

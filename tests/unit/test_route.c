@@ -94,11 +94,11 @@ static const struct scenario scenarios[] = {
      {"-MM",
       "M-0",
       "M0-"}},
-    {"pre-brief, simultaneous: channel '' is the waiting client's prs, not the clinician's nl",
+    {"pre-brief, simultaneous: without the client in the room they simply talk (channel prs)",
      SIMUL, false, DUCK,
      {CLIENT(WAIT, "prs-AF"), CLINICIAN(IN, "nl"), ACTIVE(IN, "nl", "")}, OK, "-AA",
      {"-MM",
-      "M-M",
+      "M-0",
       "M0-"}},
     {"pre-brief, simultaneous: the interpreter on the clinician's channel is heard", SIMUL, false,
      DUCK, {CLIENT(WAIT, "prs-AF"), CLINICIAN(IN, "nl"), ACTIVE(IN, "prs", "NL")}, OK, "-AA",
@@ -207,13 +207,13 @@ static const struct scenario scenarios[] = {
       "0-MM",
       "MM-0",
       "MM0-"}},
-    {"sidebar, simultaneous: client room undicked; the clinician hears only an nl channel", SIMUL,
+    {"sidebar, simultaneous: client room unducked; the sidebar talks whatever the channel", SIMUL,
      true, DUCK,
      {CLIENT(IN, "prs-AF"), SUPPORT(IN, "prs"), CLINICIAN(IN, "nl"), ACTIVE(IN, "", "")}, OK,
      "AABB",
      {"-0MM",
       "0-MM",
-      "MM-M",
+      "MM-0",
       "MM0-"}},
     {"sidebar, simultaneous: interpreter on nl", SIMUL, true, DUCK,
      {CLIENT(IN, "prs-AF"), SUPPORT(IN, "prs"), CLINICIAN(IN, "nl"), ACTIVE(IN, "", "nl")}, OK,
@@ -707,6 +707,12 @@ static void reference(const struct tolk_route_state *st, struct reference *ref)
     for (unsigned i = 0; i < MAXP; i++)
         eff[i] = p[i].channel[0] != '\0' ? p[i].channel : client_lang;
 
+    bool simul[3] = {false, false, false}; /* per room label: a client or support is in it */
+    for (unsigned i = 0; i < MAXP; i++)
+        if (label[i] >= 0 && st->mode == SIMUL &&
+            (p[i].role == TOLK_ROUTE_CLIENT || p[i].role == TOLK_ROUTE_SUPPORT))
+            simul[label[i]] = true;
+
     ref->rc = OK;
     for (unsigned i = 0; i < MAXP; i++)
         for (unsigned j = 0; j < i; j++)
@@ -729,14 +735,16 @@ static void reference(const struct tolk_route_state *st, struct reference *ref)
                 continue;
             bool for_r =
                 interp[r] ||
-                (interp[s] ? p[s].active && (st->mode == CONS || ref_same(p[r].lang, eff[s], false))
+                (interp[s] ? p[s].active && (!simul[label[s]] || ref_same(p[r].lang, eff[s], false))
                            : true);
             if (for_r)
                 ref->gain[r][s] = 0;
         }
     }
 
-    for (unsigned r = 0; r < MAXP && st->mode == SIMUL; r++) {
+    for (unsigned r = 0; r < MAXP; r++) {
+        if (label[r] < 0 || !simul[label[r]])
+            continue;
         bool hears_interp = false;
         for (unsigned s = 0; s < MAXP; s++)
             hears_interp |= interp[s] && ref->gain[r][s] != MUTED;
