@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "load.h"
+#include "hist.h"
 
 #define SUB_BITS 6
 #define SUB      (1u << SUB_BITS)

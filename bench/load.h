@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hist.h"
+
 #define ROOM_SIZE   3
 #define MAX_SENDERS 16 /* SFrame sender index 0..15 */
 #define STAMP_BYTES 16 /* send time (ns, CLOCK_MONOTONIC) and sequence, at payload start */
@@ -100,14 +102,5 @@ void conn_send_media(struct load *l, struct conn *c); /* one SFrame media frame,
 void conn_send_ping(struct load *l, struct conn *c);
 void conn_close(struct load *l, struct conn *c);
 unsigned session_live(const struct session *s); /* members in CS_OPEN */
-
-/* hist.c: log-bucket histogram of nanosecond values, about 1.6 % resolution. */
-struct hist;
-struct hist *hist_new(void);
-void hist_free(struct hist *h);
-void hist_add(struct hist *h, uint64_t v);
-uint64_t hist_count(const struct hist *h);
-uint64_t hist_percentile(const struct hist *h, double p); /* p in 0..100 */
-uint64_t hist_max(const struct hist *h);
 
 #endif
