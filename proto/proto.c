@@ -1,3 +1,4 @@
+#define TOLK_PROTO_INTERNAL
 #include "proto.h"
 
 #include <jansson.h>
@@ -26,6 +27,14 @@ static const struct error_row error_table[] = {
     {TOLK_PERR_CANCELLED, "appointment_cancelled"},
     {TOLK_PERR_BAD_RECIPIENT, "bad_recipient"},
     {TOLK_PERR_SESSION_FULL, "session_full"},
+    {TOLK_PERR_NOT_ALLOWED, "not_allowed"},
+    {TOLK_PERR_BAD_TARGET, "bad_target"},
+    {TOLK_PERR_RECORDING_NOT_ALLOWED, "recording_not_allowed"},
+    {TOLK_PERR_INTERPRETER_ACTIVE, "interpreter_active"},
+    {TOLK_PERR_NO_HANDOVER, "no_handover"},
+    {TOLK_PERR_WAITING, "waiting"},
+    {TOLK_PERR_WRONG_SESSION, "wrong_session"},
+    {TOLK_PERR_RATE_LIMITED, "rate_limited"},
     {TOLK_PERR_INTERNAL, "internal"},
 };
 
@@ -37,7 +46,7 @@ const char *tolk_proto_error_name(enum tolk_proto_error code)
     return "unknown";
 }
 
-static int fail(struct tolk_proto_fault *fault, enum tolk_proto_error code, const char *detail)
+int tolk_proto__fail(struct tolk_proto_fault *fault, enum tolk_proto_error code, const char *detail)
 {
     fault->code = code;
     fault->detail = detail;
@@ -77,18 +86,21 @@ static int decode_hello(const json_t *obj, struct tolk_msg *out, struct tolk_pro
     const json_t *software = json_object_get(obj, "software");
     const json_t *keepalive = json_object_get(obj, "keepalive_s");
     if (!versions && !version)
-        return fail(fault, TOLK_PERR_BAD_MESSAGE, "hello needs \"versions\" or \"version\"");
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                "hello needs \"versions\" or \"version\"");
     if (versions && decode_versions(versions, h) != 0)
-        return fail(fault, TOLK_PERR_BAD_MESSAGE,
-                    "\"versions\" must be an array of 1 to 16 positive integers");
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                "\"versions\" must be an array of 1 to 16 positive integers");
     if (version && get_positive(version, &h->version) != 0)
-        return fail(fault, TOLK_PERR_BAD_MESSAGE, "\"version\" must be a positive integer");
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                "\"version\" must be a positive integer");
     if (keepalive && get_positive(keepalive, &h->keepalive_s) != 0)
-        return fail(fault, TOLK_PERR_BAD_MESSAGE, "\"keepalive_s\" must be a positive integer");
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                "\"keepalive_s\" must be a positive integer");
     if (software) {
         if (!json_is_string(software) || json_string_length(software) >= sizeof h->software)
-            return fail(fault, TOLK_PERR_BAD_MESSAGE,
-                        "\"software\" must be a string of at most 63 bytes");
+            return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                    "\"software\" must be a string of at most 63 bytes");
         memcpy(h->software, json_string_value(software), json_string_length(software) + 1);
     }
     out->type = TOLK_MSG_HELLO;
@@ -97,7 +109,7 @@ static int decode_hello(const json_t *obj, struct tolk_msg *out, struct tolk_pro
 
 /* Field readers: each returns 0, or -1 if the field is missing or not of its shape. */
 
-static int get_uint(const json_t *obj, const char *name, uint64_t max, uint64_t *out)
+int tolk_proto__get_uint(const json_t *obj, const char *name, uint64_t max, uint64_t *out)
 {
     const json_t *v = json_object_get(obj, name);
     if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
@@ -134,10 +146,10 @@ static int get_b64(const json_t *obj, const char *name, int variant, uint8_t *ou
 #define B64_STD sodium_base64_VARIANT_ORIGINAL
 #define B64_URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
-static int get_index(const json_t *obj, const char *name, unsigned *out)
+int tolk_proto__get_index(const json_t *obj, const char *name, unsigned *out)
 {
     uint64_t v;
-    if (get_uint(obj, name, TOLK_PROTO_MAX_PARTICIPANTS - 1, &v) != 0)
+    if (tolk_proto__get_uint(obj, name, TOLK_PROTO_MAX_PARTICIPANTS - 1, &v) != 0)
         return -1;
     *out = (unsigned)v;
     return 0;
@@ -148,8 +160,9 @@ static int decode_error(const json_t *obj, struct tolk_msg *out, struct tolk_pro
     struct tolk_msg_error *e = &out->u.error;
     uint64_t code;
     memset(e, 0, sizeof *e);
-    if (get_uint(obj, "code", 9999, &code) != 0 || get_text(obj, "name", e->name, sizeof e->name))
-        return fail(fault, TOLK_PERR_BAD_MESSAGE, "error needs \"code\" and \"name\"");
+    if (tolk_proto__get_uint(obj, "code", 9999, &code) != 0 ||
+        get_text(obj, "name", e->name, sizeof e->name))
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE, "error needs \"code\" and \"name\"");
     e->code = (int)code;
     if (json_object_get(obj, "message"))
         get_text(obj, "message", e->message, sizeof e->message);
@@ -162,16 +175,26 @@ static int decode_join(const json_t *obj, struct tolk_msg *out, struct tolk_prot
     struct tolk_msg_join *j = &out->u.join;
     memset(j, 0, sizeof *j);
     if (get_b64(obj, "token", B64_URL, j->token, sizeof j->token, sizeof j->token, NULL) != 0)
-        return fail(fault, TOLK_PERR_BAD_MESSAGE, "\"token\" must be 43 base64url characters");
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                "\"token\" must be 43 base64url characters");
     if (get_b64(obj, "identity", B64_STD, j->identity, sizeof j->identity, sizeof j->identity,
                 NULL) != 0)
-        return fail(fault, TOLK_PERR_BAD_MESSAGE,
-                    "\"identity\" must be a base64 Ed25519 public key");
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                "\"identity\" must be a base64 Ed25519 public key");
     if (json_object_get(obj, "resume")) {
         if (get_b64(obj, "resume", B64_URL, j->resume, sizeof j->resume, sizeof j->resume, NULL) !=
             0)
-            return fail(fault, TOLK_PERR_BAD_MESSAGE, "\"resume\" must be 43 base64url characters");
+            return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                    "\"resume\" must be 43 base64url characters");
         j->has_resume = true;
+    }
+    const json_t *lang = json_object_get(obj, "lang");
+    if (lang) {
+        if (!json_is_string(lang) ||
+            !tolk_proto__lang_valid(json_string_value(lang), json_string_length(lang)))
+            return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                    "\"lang\" must be a language tag");
+        memcpy(j->lang, json_string_value(lang), json_string_length(lang) + 1);
     }
     out->type = TOLK_MSG_JOIN;
     return 0;
@@ -180,7 +203,8 @@ static int decode_join(const json_t *obj, struct tolk_msg *out, struct tolk_prot
 static int decode_participant(const json_t *obj, struct tolk_proto_participant *p)
 {
     memset(p, 0, sizeof *p);
-    if (get_index(obj, "index", &p->index) != 0 || get_text(obj, "role", p->role, sizeof p->role) ||
+    if (tolk_proto__get_index(obj, "index", &p->index) != 0 ||
+        get_text(obj, "role", p->role, sizeof p->role) ||
         get_b64(obj, "identity", B64_STD, p->identity, sizeof p->identity, sizeof p->identity,
                 NULL) != 0)
         return -1;
@@ -196,14 +220,16 @@ static int decode_joined(const json_t *obj, struct tolk_msg *out, struct tolk_pr
     if (!json_is_string(session) || json_string_length(session) != 2 * sizeof j->session ||
         sodium_hex2bin(j->session, sizeof j->session, json_string_value(session),
                        json_string_length(session), NULL, NULL, NULL) != 0 ||
-        get_index(obj, "index", &j->index) != 0 || get_text(obj, "role", j->role, sizeof j->role) ||
-        get_uint(obj, "epoch", INT64_MAX, &j->epoch) != 0 ||
+        tolk_proto__get_index(obj, "index", &j->index) != 0 ||
+        get_text(obj, "role", j->role, sizeof j->role) ||
+        tolk_proto__get_uint(obj, "epoch", INT64_MAX, &j->epoch) != 0 ||
         get_b64(obj, "resume", B64_URL, j->resume, sizeof j->resume, sizeof j->resume, NULL) ||
         !json_is_array(list) || json_array_size(list) >= TOLK_PROTO_MAX_PARTICIPANTS)
-        return fail(fault, TOLK_PERR_BAD_MESSAGE, "joined is missing a field or has a bad one");
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                "joined is missing a field or has a bad one");
     for (size_t i = 0; i < json_array_size(list); i++)
         if (decode_participant(json_array_get(list, i), &j->participants[i]) != 0)
-            return fail(fault, TOLK_PERR_BAD_MESSAGE, "joined has a bad participant");
+            return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE, "joined has a bad participant");
     j->nparticipants = json_array_size(list);
     out->type = TOLK_MSG_JOINED;
     return 0;
@@ -214,8 +240,9 @@ static int decode_participant_joined(const json_t *obj, struct tolk_msg *out,
 {
     struct tolk_msg_participant *p = &out->u.participant;
     memset(p, 0, sizeof *p);
-    if (decode_participant(obj, &p->who) != 0 || get_uint(obj, "epoch", INT64_MAX, &p->epoch))
-        return fail(fault, TOLK_PERR_BAD_MESSAGE, "participant_joined has a bad field");
+    if (decode_participant(obj, &p->who) != 0 ||
+        tolk_proto__get_uint(obj, "epoch", INT64_MAX, &p->epoch))
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE, "participant_joined has a bad field");
     out->type = TOLK_MSG_PARTICIPANT_JOINED;
     return 0;
 }
@@ -225,10 +252,10 @@ static int decode_participant_left(const json_t *obj, struct tolk_msg *out,
 {
     struct tolk_msg_participant *p = &out->u.participant;
     memset(p, 0, sizeof *p);
-    if (get_index(obj, "index", &p->who.index) != 0 ||
-        get_uint(obj, "epoch", INT64_MAX, &p->epoch) != 0 ||
+    if (tolk_proto__get_index(obj, "index", &p->who.index) != 0 ||
+        tolk_proto__get_uint(obj, "epoch", INT64_MAX, &p->epoch) != 0 ||
         get_text(obj, "reason", p->reason, sizeof p->reason) != 0)
-        return fail(fault, TOLK_PERR_BAD_MESSAGE, "participant_left has a bad field");
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE, "participant_left has a bad field");
     out->type = TOLK_MSG_PARTICIPANT_LEFT;
     return 0;
 }
@@ -237,15 +264,16 @@ static int decode_key(const json_t *obj, struct tolk_msg *out, struct tolk_proto
 {
     struct tolk_msg_key *k = &out->u.key;
     memset(k, 0, sizeof *k);
-    if (get_index(obj, "to", &k->to) != 0 || get_uint(obj, "epoch", INT64_MAX, &k->epoch) != 0 ||
+    if (tolk_proto__get_index(obj, "to", &k->to) != 0 ||
+        tolk_proto__get_uint(obj, "epoch", INT64_MAX, &k->epoch) != 0 ||
         get_b64(obj, "sealed", B64_STD, k->sealed, sizeof k->sealed, 0, &k->sealed_len) != 0 ||
         k->sealed_len == 0 ||
         get_b64(obj, "sig", B64_STD, k->sig, sizeof k->sig, sizeof k->sig, NULL) != 0)
-        return fail(fault, TOLK_PERR_BAD_MESSAGE,
-                    "key needs \"to\", \"epoch\", \"sealed\" and a 64-byte \"sig\"");
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE,
+                                "key needs \"to\", \"epoch\", \"sealed\" and a 64-byte \"sig\"");
     if (json_object_get(obj, "from")) {
-        if (get_index(obj, "from", &k->from) != 0)
-            return fail(fault, TOLK_PERR_BAD_MESSAGE, "\"from\" must be an index");
+        if (tolk_proto__get_index(obj, "from", &k->from) != 0)
+            return tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE, "\"from\" must be an index");
         k->has_from = true;
     }
     out->type = TOLK_MSG_KEY;
@@ -283,25 +311,25 @@ int tolk_proto_decode(const char *buf, size_t len, struct tolk_msg *out,
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     int rc;
     if (!root)
-        return fail(fault, TOLK_PERR_BAD_JSON, "not valid JSON");
+        return tolk_proto__fail(fault, TOLK_PERR_BAD_JSON, "not valid JSON");
     if (!json_is_object(root)) {
-        rc = fail(fault, TOLK_PERR_BAD_JSON, "a control message is a JSON object");
+        rc = tolk_proto__fail(fault, TOLK_PERR_BAD_JSON, "a control message is a JSON object");
         goto out;
     }
     const json_t *type = json_object_get(root, "type");
     if (!json_is_string(type)) {
-        rc = fail(fault, TOLK_PERR_BAD_MESSAGE, "\"type\" must be a string");
+        rc = tolk_proto__fail(fault, TOLK_PERR_BAD_MESSAGE, "\"type\" must be a string");
         goto out;
     }
-    rc = fail(fault, TOLK_PERR_UNKNOWN_TYPE, "unknown message type");
+    fault->code = TOLK_PERR_NONE;
+    fault->detail = "";
     for (size_t i = 0; i < sizeof type_table / sizeof type_table[0]; i++) {
         if (strcmp(json_string_value(type), type_table[i].name) == 0) {
-            fault->code = TOLK_PERR_NONE;
-            fault->detail = "";
             rc = type_table[i].decode(root, out, fault);
-            break;
+            goto out;
         }
     }
+    rc = tolk_proto__decode_interp(json_string_value(type), root, out, fault);
 out:
     json_decref(root);
     return rc;
@@ -319,7 +347,7 @@ uint32_t tolk_proto_negotiate(const struct tolk_msg_hello *hello)
 }
 
 /* Serialises OBJ into BUF and releases it. Returns the length, or 0 if it did not fit. */
-static size_t dump(json_t *obj, char *buf, size_t cap)
+size_t tolk_proto__dump(json_t *obj, char *buf, size_t cap)
 {
     if (!obj)
         return 0;
@@ -333,7 +361,7 @@ size_t tolk_proto_encode_hello(char *buf, size_t cap, const char *software)
     json_t *versions = json_array();
     for (uint32_t v = TOLK_PROTO_VERSION; v >= TOLK_PROTO_MIN_VERSION && v > 0; v--)
         json_array_append_new(versions, json_integer(v));
-    return dump(
+    return tolk_proto__dump(
         json_pack("{s:s, s:o, s:s}", "type", "hello", "versions", versions, "software", software),
         buf, cap);
 }
@@ -341,9 +369,10 @@ size_t tolk_proto_encode_hello(char *buf, size_t cap, const char *software)
 size_t tolk_proto_encode_hello_reply(char *buf, size_t cap, uint32_t version, const char *server,
                                      uint32_t keepalive_s)
 {
-    return dump(json_pack("{s:s, s:I, s:s, s:I}", "type", "hello", "version", (json_int_t)version,
-                          "software", server, "keepalive_s", (json_int_t)keepalive_s),
-                buf, cap);
+    return tolk_proto__dump(json_pack("{s:s, s:I, s:s, s:I}", "type", "hello", "version",
+                                      (json_int_t)version, "software", server, "keepalive_s",
+                                      (json_int_t)keepalive_s),
+                            buf, cap);
 }
 
 size_t tolk_proto_encode_error(char *buf, size_t cap, enum tolk_proto_error code,
@@ -357,7 +386,7 @@ size_t tolk_proto_encode_error(char *buf, size_t cap, enum tolk_proto_error code
             json_array_append_new(supported, json_integer(v));
         json_object_set_new(obj, "supported", supported);
     }
-    return dump(obj, buf, cap);
+    return tolk_proto__dump(obj, buf, cap);
 }
 
 /* Adds KEY as base64 text of LEN bytes to OBJ. */
@@ -377,7 +406,9 @@ size_t tolk_proto_encode_join(char *buf, size_t cap, const struct tolk_msg_join 
     set_b64(obj, "identity", m->identity, sizeof m->identity, B64_STD);
     if (m->has_resume)
         set_b64(obj, "resume", m->resume, sizeof m->resume, B64_URL);
-    return dump(obj, buf, cap);
+    if (m->lang[0] != '\0')
+        json_object_set_new(obj, "lang", json_stringn(m->lang, strnlen(m->lang, sizeof m->lang)));
+    return tolk_proto__dump(obj, buf, cap);
 }
 
 static json_t *participant_object(const struct tolk_proto_participant *p)
@@ -398,7 +429,7 @@ size_t tolk_proto_encode_joined(char *buf, size_t cap, const struct tolk_msg_joi
                             "index", (int)m->index, "role", m->role, "epoch", (json_int_t)m->epoch,
                             "participants", list);
     set_b64(obj, "resume", m->resume, sizeof m->resume, B64_URL);
-    return dump(obj, buf, cap);
+    return tolk_proto__dump(obj, buf, cap);
 }
 
 size_t tolk_proto_encode_participant_joined(char *buf, size_t cap,
@@ -408,15 +439,15 @@ size_t tolk_proto_encode_participant_joined(char *buf, size_t cap,
     json_t *obj = participant_object(who);
     json_object_set_new(obj, "type", json_string("participant_joined"));
     json_object_set_new(obj, "epoch", json_integer((json_int_t)epoch));
-    return dump(obj, buf, cap);
+    return tolk_proto__dump(obj, buf, cap);
 }
 
 size_t tolk_proto_encode_participant_left(char *buf, size_t cap, unsigned index, uint64_t epoch,
                                           const char *reason)
 {
-    return dump(json_pack("{s:s, s:i, s:I, s:s}", "type", "participant_left", "index", (int)index,
-                          "epoch", (json_int_t)epoch, "reason", reason),
-                buf, cap);
+    return tolk_proto__dump(json_pack("{s:s, s:i, s:I, s:s}", "type", "participant_left", "index",
+                                      (int)index, "epoch", (json_int_t)epoch, "reason", reason),
+                            buf, cap);
 }
 
 size_t tolk_proto_encode_key(char *buf, size_t cap, const struct tolk_msg_key *m)
@@ -427,10 +458,10 @@ size_t tolk_proto_encode_key(char *buf, size_t cap, const struct tolk_msg_key *m
         json_object_set_new(obj, "from", json_integer(m->from));
     set_b64(obj, "sealed", m->sealed, m->sealed_len, B64_STD);
     set_b64(obj, "sig", m->sig, sizeof m->sig, B64_STD);
-    return dump(obj, buf, cap);
+    return tolk_proto__dump(obj, buf, cap);
 }
 
 size_t tolk_proto_encode_leave(char *buf, size_t cap)
 {
-    return dump(json_pack("{s:s}", "type", "leave"), buf, cap);
+    return tolk_proto__dump(json_pack("{s:s}", "type", "leave"), buf, cap);
 }

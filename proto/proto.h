@@ -24,30 +24,30 @@
 /* Stable error codes. Never renumber; add new ones at the end of their range. */
 enum tolk_proto_error {
     TOLK_PERR_NONE = 0,
-    TOLK_PERR_BAD_JSON = 1001,            /* not a JSON object, or not valid JSON */
-    TOLK_PERR_BAD_MESSAGE = 1002,         /* a field is missing, of the wrong type or range */
-    TOLK_PERR_UNKNOWN_TYPE = 1003,        /* "type" names no message of this version */
-    TOLK_PERR_UNSUPPORTED_VERSION = 1004, /* no protocol version in common */
-    TOLK_PERR_TOO_LARGE = 1005,           /* message over the size limit */
-    TOLK_PERR_HELLO_REQUIRED = 1006,      /* another message before a successful hello */
-    TOLK_PERR_DUPLICATE_HELLO = 1007,     /* hello sent twice on one connection */
-    TOLK_PERR_INVALID_TOKEN = 1101,       /* unknown or revoked token */
-    TOLK_PERR_OUTSIDE_WINDOW = 1102,      /* the token is not valid at this time */
-    TOLK_PERR_TOKEN_IN_USE = 1103,        /* a live connection holds this token */
-    TOLK_PERR_ALREADY_JOINED = 1104,      /* this connection has joined already */
-    TOLK_PERR_NOT_JOINED = 1105,          /* the message needs a joined connection */
-    TOLK_PERR_CANCELLED = 1106,           /* the appointment was cancelled */
-    TOLK_PERR_BAD_RECIPIENT = 1107,       /* "to" names nobody present */
-    TOLK_PERR_SESSION_FULL = 1108,        /* the session has TOLK_PROTO_MAX_PARTICIPANTS */
-    TOLK_PERR_NOT_ALLOWED = 1201,         /* this role may not send this control */
-    TOLK_PERR_BAD_TARGET = 1202,          /* "index" names nobody the control can apply to */
+    TOLK_PERR_BAD_JSON = 1001,              /* not a JSON object, or not valid JSON */
+    TOLK_PERR_BAD_MESSAGE = 1002,           /* a field is missing, of the wrong type or range */
+    TOLK_PERR_UNKNOWN_TYPE = 1003,          /* "type" names no message of this version */
+    TOLK_PERR_UNSUPPORTED_VERSION = 1004,   /* no protocol version in common */
+    TOLK_PERR_TOO_LARGE = 1005,             /* message over the size limit */
+    TOLK_PERR_HELLO_REQUIRED = 1006,        /* another message before a successful hello */
+    TOLK_PERR_DUPLICATE_HELLO = 1007,       /* hello sent twice on one connection */
+    TOLK_PERR_INVALID_TOKEN = 1101,         /* unknown or revoked token */
+    TOLK_PERR_OUTSIDE_WINDOW = 1102,        /* the token is not valid at this time */
+    TOLK_PERR_TOKEN_IN_USE = 1103,          /* a live connection holds this token */
+    TOLK_PERR_ALREADY_JOINED = 1104,        /* this connection has joined already */
+    TOLK_PERR_NOT_JOINED = 1105,            /* the message needs a joined connection */
+    TOLK_PERR_CANCELLED = 1106,             /* the appointment was cancelled */
+    TOLK_PERR_BAD_RECIPIENT = 1107,         /* "to" names nobody present */
+    TOLK_PERR_SESSION_FULL = 1108,          /* the session has TOLK_PROTO_MAX_PARTICIPANTS */
+    TOLK_PERR_NOT_ALLOWED = 1201,           /* this role may not send this control */
+    TOLK_PERR_BAD_TARGET = 1202,            /* "index" names nobody the control can apply to */
     TOLK_PERR_RECORDING_NOT_ALLOWED = 1203, /* the session's policy forbids recording */
-    TOLK_PERR_INTERPRETER_ACTIVE = 1204,  /* another interpreter is active on that channel */
-    TOLK_PERR_NO_HANDOVER = 1205,         /* no hand-over request to answer, or no partner */
-    TOLK_PERR_WAITING = 1206,             /* a waiting participant may not do this */
-    TOLK_PERR_WRONG_SESSION = 1207,       /* "session" is not this connection's session */
-    TOLK_PERR_RATE_LIMITED = 1208,        /* signals sent too often */
-    TOLK_PERR_INTERNAL = 1500,            /* the server failed; try again later */
+    TOLK_PERR_INTERPRETER_ACTIVE = 1204,    /* another interpreter is active on that channel */
+    TOLK_PERR_NO_HANDOVER = 1205,           /* no hand-over request to answer, or no partner */
+    TOLK_PERR_WAITING = 1206,               /* a waiting participant may not do this */
+    TOLK_PERR_WRONG_SESSION = 1207,         /* "session" is not this connection's session */
+    TOLK_PERR_RATE_LIMITED = 1208,          /* signals sent too often */
+    TOLK_PERR_INTERNAL = 1500,              /* the server failed; try again later */
 };
 
 enum tolk_msg_type {
@@ -131,7 +131,7 @@ struct tolk_msg_joined {
 struct tolk_msg_participant {
     struct tolk_proto_participant who;
     uint64_t epoch;
-    char reason[16]; /* "left", "dropped", "replaced" */
+    char reason[16]; /* "left", "dropped", "replaced", "removed" */
 };
 
 struct tolk_msg_key {
@@ -147,12 +147,12 @@ struct tolk_msg_key {
 /* One participant in a state message. */
 struct tolk_proto_member {
     unsigned index;
-    char role[TOLK_PROTO_ROLE_MAX];     /* "client", "clinician", "interpreter", "support" */
-    char presence[12];                  /* "waiting", "admitted", "paused" */
-    char lang[TOLK_PROTO_LANG_MAX];     /* "" when not given */
-    bool interpreter_active;            /* interpreters only: "interpreter":"active"/"passive" */
-    char channel[TOLK_PROTO_LANG_MAX];  /* interpreters only: effective output channel */
-    bool recording;                     /* announced that it records */
+    char role[TOLK_PROTO_ROLE_MAX];    /* "client", "clinician", "interpreter", "support" */
+    char presence[12];                 /* "waiting", "admitted", "paused" */
+    char lang[TOLK_PROTO_LANG_MAX];    /* "" when not given */
+    bool interpreter_active;           /* interpreters only: "interpreter":"active"/"passive" */
+    char channel[TOLK_PROTO_LANG_MAX]; /* interpreters only: effective output channel */
+    bool recording;                    /* announced that it records */
 };
 
 /* state (server -> one receiver): the whole session state after a change, with the receiver's
@@ -182,7 +182,9 @@ struct tolk_msg_state {
  *   "declined" from the server); pause: on (paused); recording: on.
  * "session" (optional, 32 hex digits) names the session the sender means; the server refuses
  * the control with wrong_session when it is not the connection's.
- * From the server, signal and handover carry "from" (has_from).
+ * From the server, signal and handover carry "from" (has_from); a handover's action tells the
+ * directions apart, so decoding refuses "accepted"/"declined" without "from" and
+ * "accept"/"decline" with it. "from" on any other control is ignored.
  */
 struct tolk_msg_control {
     unsigned index;
@@ -249,13 +251,35 @@ size_t tolk_proto_encode_participant_left(char *buf, size_t cap, unsigned index,
 /* A key message; FROM is included when M->has_from (the server's relay). */
 size_t tolk_proto_encode_key(char *buf, size_t cap, const struct tolk_msg_key *m);
 size_t tolk_proto_encode_leave(char *buf, size_t cap);
-/* A state message (server -> one receiver). */
+/* A state message (server -> one receiver); 0 also when M->nmembers is over 16. */
 size_t tolk_proto_encode_state(char *buf, size_t cap, const struct tolk_msg_state *m);
-/* A control of TYPE (TOLK_MSG_ADMIT .. TOLK_MSG_RECORDING) with the fields that type uses. */
+/* A control of TYPE (TOLK_MSG_ADMIT .. TOLK_MSG_RECORDING) with the fields that type uses, and
+ * "session" when M->has_session; 0 also for any other TYPE. */
 size_t tolk_proto_encode_control(char *buf, size_t cap, enum tolk_msg_type type,
                                  const struct tolk_msg_control *m);
 
 /* "bad_json", "unsupported_version", ...; "unknown" for a code not in the table. */
 const char *tolk_proto_error_name(enum tolk_proto_error code);
+
+#ifdef TOLK_PROTO_INTERNAL
+/*
+ * Internal to proto/: what proto.c (the core messages) and proto_interp.c (the interpreter
+ * leg) share. Callers of the codec never define TOLK_PROTO_INTERNAL and never see these.
+ */
+struct json_t;
+/* Fills *FAULT and returns CODE. */
+int tolk_proto__fail(struct tolk_proto_fault *fault, enum tolk_proto_error code,
+                     const char *detail);
+/* OBJ's field NAME as an integer 0..MAX, or an index 0..15: 0, or -1 if missing or not so. */
+int tolk_proto__get_uint(const struct json_t *obj, const char *name, uint64_t max, uint64_t *out);
+int tolk_proto__get_index(const struct json_t *obj, const char *name, unsigned *out);
+/* Serialises OBJ (compact) into BUF and releases it: the length, or 0 if it did not fit. */
+size_t tolk_proto__dump(struct json_t *obj, char *buf, size_t cap);
+/* Whether the LEN bytes at TAG are a language tag as PROTOCOL.md defines it ("lang"). */
+bool tolk_proto__lang_valid(const char *tag, size_t len);
+/* Decodes OBJ as the interpreter-leg message TYPE; unknown_type if TYPE is none of them. */
+int tolk_proto__decode_interp(const char *type, const struct json_t *obj, struct tolk_msg *out,
+                              struct tolk_proto_fault *fault);
+#endif
 
 #endif
