@@ -394,6 +394,86 @@ static void test_mix_in_place_long(void **state)
     assert_memory_equal(x, want, sizeof want);
 }
 
+/* A tone of FREQ Hz and amplitude AMP, frame FRAME (960 samples) of a continuous stream. */
+static void tone(int16_t *out, size_t n, double freq, double amp, size_t frame)
+{
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)(frame * n + i) / 48000.0;
+        out[i] = (int16_t)lrint(amp * sin(2.0 * PI * freq * t));
+    }
+}
+
+/* The amplitude of the FREQ Hz component of X (N samples, a whole number of its periods). */
+static double amplitude(const int16_t *x, size_t n, double freq)
+{
+    double re = 0, im = 0;
+    for (size_t i = 0; i < n; i++) {
+        double ph = 2.0 * PI * freq * (double)i / 48000.0;
+        re += x[i] * cos(ph);
+        im += x[i] * sin(ph);
+    }
+    return 2.0 * sqrt(re * re + im * im) / (double)n;
+}
+
+static void test_gain_from_cb(void **state)
+{
+    (void)state;
+    assert_float_equal(tolk_gain_from_cb(0), 1.0f, 1e-6);
+    assert_float_equal(tolk_gain_from_cb(-150), 0.17783f, 1e-4);
+    assert_float_equal(tolk_gain_from_cb(-60), 0.50119f, 1e-4);
+    assert_float_equal(tolk_gain_from_cb(-600), 0.001f, 1e-5);
+    assert_true(tolk_gain_from_cb(TOLK_MIX_MUTED_CB) == 0.0f);
+    struct tolk_mix_gains g = {0};
+    assert_true(g.target[3] == 0.0f); /* zeroed: muted */
+    tolk_mix_gains_set(&g, 3, -150);
+    tolk_mix_gains_set(&g, 99, 0); /* out of range: ignored */
+    assert_float_equal(g.target[3], 0.17783f, 1e-4);
+}
+
+/*
+ * Two senders, one at 0 cB and one ducked at -150 cB (as a state message gives them), mixed
+ * frame by frame: once the first frame's ramp is over, the ducked tone's level is 15 dB under
+ * the other's, and a muted third sender is not heard at all. A change of gain is heard from the
+ * next frame: that frame ramps smoothly, the one after is at the new gain.
+ */
+static void test_mix_by_gains(void **state)
+{
+    (void)state;
+    enum { F = 960, FRAMES = 12 };
+    static int16_t out[FRAMES * F];
+    int16_t a[F], b[F], c[F];
+    struct tolk_mix_gains g = {0};
+    tolk_mix_gains_set(&g, 0, 0);
+    tolk_mix_gains_set(&g, 5, -150);
+    tolk_mix_gains_set(&g, 7, TOLK_MIX_MUTED_CB);
+    for (size_t f = 0; f < FRAMES; f++) {
+        const int16_t *in[TOLK_MIX_MAX] = {0};
+        tone(a, F, 450.0, 8000.0, f);
+        tone(b, F, 700.0, 8000.0, f);
+        tone(c, F, 1000.0, 8000.0, f);
+        in[0] = a, in[5] = b, in[7] = c;
+        if (f == 8)
+            tolk_mix_gains_set(&g, 5, 0); /* the floor is no longer ducked */
+        tolk_mix_gains_mix(&g, in, F, out + f * F);
+    }
+    /* Frames 1..7 (0 ramps in from silence): 7 x 20 ms, whole periods of 450 and 700 Hz. */
+    double la = amplitude(out + F, 7 * F, 450.0), lb = amplitude(out + F, 7 * F, 700.0);
+    double lc = amplitude(out + F, 7 * F, 1000.0);
+    assert_true(fabs(la - 8000.0) < 8.0);
+    assert_true(fabs(20.0 * log10(lb / la) + 15.0) < 0.05);
+    assert_true(lc < 1.0);
+    /* Frame 8 ramps from -15 dB to 0 dB sample by sample; frame 9 on is at 0 dB. */
+    double g0 = 0.177828, step = (1.0 - g0) / F;
+    for (size_t i = 0; i < F; i++) {
+        double t = (double)(8 * F + i) / 48000.0;
+        double want = 8000.0 * sin(2.0 * PI * 450.0 * t) +
+                      (g0 + step * (double)(i + 1)) * 8000.0 * sin(2.0 * PI * 700.0 * t);
+        assert_true(fabs(out[8 * F + i] - want) <= 2.5);
+    }
+    double lb2 = amplitude(out + 9 * F, 3 * F, 700.0), la2 = amplitude(out + 9 * F, 3 * F, 450.0);
+    assert_true(fabs(20.0 * log10(lb2 / la2)) < 0.05);
+}
+
 /* Test WAVE images, built byte by byte. */
 struct wbuf {
     uint8_t b[8192];
@@ -814,6 +894,8 @@ int main(void)
         cmocka_unit_test(test_gain_from_db),
         cmocka_unit_test(test_mix),
         cmocka_unit_test(test_mix_in_place_long),
+        cmocka_unit_test(test_gain_from_cb),
+        cmocka_unit_test(test_mix_by_gains),
         cmocka_unit_test(test_wav_write_read_round_trip),
         cmocka_unit_test(test_wav_read_errors),
         cmocka_unit_test(test_wav_stereo_downmix_and_chunks),
