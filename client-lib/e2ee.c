@@ -1,30 +1,38 @@
 /*
  * End-to-end media keys: the sender-key state machine behind SFrame (see e2ee.h).
  *
- * The rules, as the protocol document states them:
+ * The rules, as docs/PROTOCOL.md and docs/INTERPRETING.md ("Epochs and keys") state them:
  *
- *  1. Epochs and KIDs. The epoch is the session's membership epoch as the broker announces it
- *     in joined, participant_joined and participant_left; each membership change adds one.
- *     Epochs stay below 2^60. Sender s's key for epoch E has SFrame KID = (E << 4) | s; cipher
- *     suite AES_128_GCM_SHA256_128 (4); base keys are 16 bytes.
- *  2. joined(E): the newcomer makes a fresh random base key for E and sends it to every
- *     participant present.
- *  3. participant_joined(p, E): each participant already present ratchets its own key,
- *     K_E = R_s,E(K_{E-1}), and sends K_E to the newcomer p only; the others derive it by
- *     ratcheting s's epoch E-1 key themselves. The newcomer holds keys from E on and cannot
- *     compute earlier ones, so it cannot decrypt anything sent before it joined. A participant
- *     without a key for E-1 (the event's epoch is not its epoch + 1: it missed events) makes a
- *     fresh key and sends it to everyone instead.
+ *  1. Epochs and KIDs. The epoch is the session's epoch as the broker announces it; it goes up
+ *     by one at every presence or room change, and the broker then sends each participant a
+ *     state message with the epoch and that participant's room (its own index included; empty
+ *     while waiting). Epochs stay below 2^60. Sender s's key for epoch E has SFrame KID =
+ *     (E << 4) | s; cipher suite AES_128_GCM_SHA256_128 (4); base keys are 16 bytes. Keys
+ *     follow rooms: nobody outside a sender's room is ever sent its key.
+ *  2. Identities. joined and participant_joined give each present participant's Ed25519
+ *     identity key (waiting ones too); participant_left forgets it with every key of that
+ *     participant. The roster drives no key by itself: state messages do.
+ *  3. State of a new epoch E, with R_prev our room at E - 1 (empty if we had no state for
+ *     E - 1) and R_now our room at E:
+ *     - R_now empty (waiting): we drop our sending key and send nothing;
+ *     - R_prev non-empty and R_prev within R_now (nobody left): we ratchet our key,
+ *       K_E = R_s,E(K_{E-1}), and send K_E to the newcomers R_now \ R_prev only; the others
+ *       derive it themselves. A newcomer cannot compute earlier keys, so it cannot decrypt
+ *       anything sent before it came into the room;
+ *     - otherwise (somebody left, or we were in no room): a fresh random key for E, sent to
+ *       everyone else in R_now. Whoever left the room cannot decrypt what follows.
+ *     In every case we forget the keys of everyone outside R_now.
  *     R_s,E(K) = BLAKE2b (libsodium crypto_generichash) with 16-byte output, keyed with K,
  *     over "TOLK-RATCHET-1" || session_id (16) || E (8, big-endian) || s (1). One-way: K_E
- *     tells nothing about K_{E-1}.
- *  4. participant_left(p, E): each remaining participant makes a fresh random key for E,
- *     sends it to every other remaining participant, and forgets p's keys. Whoever left
- *     cannot decrypt what follows.
- *  5. Receivers record how each epoch began (join, leave, or unknown: before their own join,
- *     or skipped in a gap). A receiver holding s's key for e' < e ratchets it forward to e
- *     only if every epoch e'+1 .. e began with a join; otherwise it waits for s's key message,
- *     and s's frames of epoch e are dropped (no_key) until it arrives.
+ *     tells nothing about K_{E-1}. A state of the same epoch again changes routing only, and
+ *     must carry the same room.
+ *  4. Owed keys. A room member whose identity has not arrived yet (its participant_joined is
+ *     behind the state) is owed our current key, which is sent when the identity comes.
+ *  5. Receivers remember their room at each recent epoch. A receiver holding s's key for
+ *     e' < e ratchets it forward to e only if, for every t in e'+1 .. e, it knows its rooms at
+ *     t - 1 and t, s is in both, and the room at t - 1 is within the room at t (nobody left):
+ *     exactly when s ratchets rather than making a fresh key. Otherwise it waits for s's key
+ *     message, and s's frames of epoch e are dropped (no_key) until it arrives.
  *  6. Receivers keep, per sender, the keys of the two newest epochs they hold (the newest,
  *     and the previous one for late frames), each with a replay window of 128 counters per
  *     KID, and forget older ones. Frames of epochs below the receiver's epoch - 1 are dropped
@@ -41,19 +49,22 @@
  *     || from (1) || to (1) || sealed, 64 bytes. Sent as {"type":"key","to","epoch","sealed",
  *     "sig"} (base64); the broker adds "from".
  *  9. Receiving a key message: `to` must be the receiver and `from` a participant it knows
- *     from joined / participant_joined; the signature is verified with from's identity key
- *     before anything is opened; the opened plaintext's label, session, epoch, from and to
- *     must equal the envelope's. The epoch may be at most the receiver's epoch + 1 (a key may
- *     overtake the membership event: its sender saw the event first); a key message from a
- *     participant not known yet, for exactly the next epoch (a newcomer's key overtaking
- *     participant_joined), is kept and checked when that event arrives. For each (sender,
- *     epoch) the first received key stands and a different one is refused, so that a broker
- *     replaying an old key message cannot reset a replay window; a key the receiver ratcheted
- *     itself gives way to a received one. Any failure refuses the message and changes no key.
- * 10. Decrypting a frame: parse the header; the KID's sender must be a participant present
- *     other than the receiver (else forged_sender); find the (sender, epoch) key, ratcheting
- *     as rule 5 allows (else no_key); SFrame-decrypt (else auth_failed); then the replay
- *     check (else replayed). A key ratcheted for a frame is kept only if the frame is authentic.
+ *     from joined / participant_joined, in the receiver's room at the key's epoch; the
+ *     signature is verified with from's identity key before anything is opened; the opened
+ *     plaintext's label, session, epoch, from and to must equal the envelope's. The epoch may
+ *     be at most the receiver's epoch + 1 (a key may overtake the state message: its sender
+ *     saw the state first); a key message that comes before what makes it checkable (the
+ *     state of its epoch, or its sender's participant_joined) is kept, one per sender, and
+ *     checked when that arrives. For each (sender, epoch) the first received key stands and a
+ *     different one is refused, so that a broker replaying an old key message cannot reset a
+ *     replay window; a key the receiver ratcheted itself gives way to a received one. Any
+ *     failure refuses the message and changes no key.
+ * 10. Decrypting a frame: parse the header; the KID's epoch must be the receiver's or the one
+ *     before (else no_key); its sender must be a participant other than the receiver, in the
+ *     receiver's room at that epoch (else forged_sender; no_key when the receiver had no state
+ *     for that epoch); find the (sender, epoch) key, ratcheting as rule 5 allows (else
+ *     no_key); SFrame-decrypt (else auth_failed); then the replay check (else replayed). A key
+ *     ratcheted for a frame is kept only if the frame is authentic.
  *
  * Every secret (base keys, opened key messages, keys being derived) is in the object, which is
  * sodium_malloc'd; each is wiped as soon as it is no longer needed. The derived SFrame keys
@@ -73,7 +84,7 @@
 #define SID_BYTES      TOLK_E2EE_SESSION_BYTES
 #define MAXP           TOLK_E2EE_MAX_PARTICIPANTS
 #define QMAX           TOLK_E2EE_QUEUE_MAX
-#define HISTORY        32 /* epochs whose kind is remembered; > the 15 joins a run can hold */
+#define HISTORY        32 /* epochs whose room is remembered (rule 5) */
 #define KEY_LABEL      "TOLK-KEY-1"
 #define SIG_LABEL      "TOLK-KEY-SIG-1"
 #define RATCHET_LABEL  "TOLK-RATCHET-1"
@@ -88,8 +99,6 @@ _Static_assert(crypto_sign_BYTES == TOLK_E2EE_SIG_BYTES, "signature size");
 _Static_assert(MAXP == TOLK_SFRAME_MAX_SENDERS, "one KID index per participant");
 _Static_assert(TOLK_E2EE_FRAME_OVERHEAD == TOLK_SFRAME_HEADER_MAX + TOLK_SFRAME_TAG_MAX,
                "frame overhead");
-
-enum kind { KIND_UNKNOWN = 0, KIND_JOIN, KIND_LEAVE };
 
 /* One sender's key for one epoch. */
 struct rx_key {
@@ -107,7 +116,7 @@ struct peer {
     struct rx_key rx[2]; /* the two newest epochs held, in no particular order */
 };
 
-/* A key message from a participant not known yet, for the next epoch; not verified yet. */
+/* A key message that came before what makes it checkable (rule 9); not verified yet. */
 struct pending {
     bool used;
     uint64_t epoch;
@@ -115,16 +124,25 @@ struct pending {
     uint8_t sig[TOLK_E2EE_SIG_BYTES];
 };
 
+/* Our room at one epoch, as its state message gave it. */
+struct epoch_rec {
+    bool known; /* a state message of this epoch arrived */
+    uint16_t room;
+};
+
 struct tolk_e2ee {
     const struct tolk_identity *self;
     bool joined;
+    bool has_state; /* a state message arrived: epoch and room are the broker's */
     unsigned self_index;
-    uint64_t epoch;
-    uint64_t joined_epoch;
+    uint64_t epoch;        /* of the last state message (joined's before the first) */
+    uint64_t roster_epoch; /* of the last roster event (joined, participant_joined/left) */
+    uint16_t room;         /* our room at epoch; 0: in no room */
+    uint16_t owed;         /* room members owed our key, whose identity has not come yet */
     uint8_t session_id[SID_BYTES];
-    uint8_t kind[HISTORY]; /* kind[t % HISTORY]: how epoch t began, t in (epoch - HISTORY, epoch] */
+    struct epoch_rec hist[HISTORY]; /* hist[t % HISTORY]: epoch t in (epoch - HISTORY, epoch] */
     struct {
-        struct tolk_sframe_key *key; /* for KID (epoch, self_index) */
+        struct tolk_sframe_key *key; /* for KID (epoch, self_index); NULL in no room */
         uint64_t ctr;                /* the next counter to use */
         uint8_t base[KEY_BYTES];
     } tx;
@@ -244,17 +262,34 @@ static struct rx_key *rx_below(struct peer *p, uint64_t epoch)
     return best;
 }
 
+static uint16_t bit(unsigned i)
+{
+    return (uint16_t)(1u << i);
+}
+
+/* Our room at epoch T into *ROOM, if a state of T arrived and is still remembered. */
+static bool room_at(const struct tolk_e2ee *e, uint64_t t, uint16_t *room)
+{
+    if (t > e->epoch || t + HISTORY <= e->epoch || !e->hist[t % HISTORY].known)
+        return false;
+    *room = e->hist[t % HISTORY].room;
+    return true;
+}
+
 /*
- * Rule 5: true if every epoch FROM+1 .. TO began with a join we saw, so that a key for FROM
- * may be ratcheted to TO. Epochs up to our own join, or out of the remembered history, are
- * unknown.
+ * Rule 5: true if sender S's key for FROM may be ratcheted to TO: for every t in FROM+1 .. TO
+ * our rooms at t - 1 and t are known, S is in both, and nobody left between them. Epochs
+ * before our first state, or out of the remembered history, are unknown.
  */
-static bool may_ratchet(const struct tolk_e2ee *e, uint64_t from, uint64_t to)
+static bool may_ratchet(const struct tolk_e2ee *e, unsigned s, uint64_t from, uint64_t to)
 {
     if (to <= from || to > e->epoch || to - from >= HISTORY)
         return false;
-    for (uint64_t t = from + 1; t <= to; t++)
-        if (t <= e->joined_epoch || t + HISTORY <= e->epoch || e->kind[t % HISTORY] != KIND_JOIN)
+    uint16_t prev, cur;
+    if (!room_at(e, from, &prev))
+        return false;
+    for (uint64_t t = from + 1; t <= to; t++, prev = cur)
+        if (!room_at(e, t, &cur) || !(prev & bit(s)) || !(cur & bit(s)) || (prev & ~cur) != 0)
             return false;
     return true;
 }
@@ -273,7 +308,7 @@ static void prune(struct tolk_e2ee *e)
             if (k->key == NULL || k->epoch + 1 >= e->epoch)
                 continue;
             bool newest = other->key == NULL || other->epoch < k->epoch;
-            if (!newest || !may_ratchet(e, k->epoch, e->epoch - 1))
+            if (!newest || !may_ratchet(e, (unsigned)i, k->epoch, e->epoch - 1))
                 rx_clear(k);
         }
     }
@@ -312,11 +347,11 @@ static int install_received(struct tolk_e2ee *e, unsigned from, uint64_t epoch, 
 }
 
 /*
- * Verifies, opens and checks a key message from the present participant FROM, then installs
- * its key. Returns 0, TOLK_EDECRYPT or TOLK_ENOMEM; no key changes unless it returns 0.
+ * Verifies, opens and checks a key message from the present participant FROM, leaving its
+ * plaintext in scratch_pt (the caller wipes it). Returns 0 or TOLK_EDECRYPT (scratch_pt wiped).
  */
-static int accept_key(struct tolk_e2ee *e, unsigned from, uint64_t epoch, const uint8_t *sealed,
-                      const uint8_t *sig)
+static int open_key(struct tolk_e2ee *e, unsigned from, uint64_t epoch, const uint8_t *sealed,
+                    const uint8_t *sig)
 {
     uint8_t msg[SIGNED_BYTES];
     signed_bytes(e, epoch, from, e->self_index, sealed, msg);
@@ -327,17 +362,50 @@ static int accept_key(struct tolk_e2ee *e, unsigned from, uint64_t epoch, const 
     uint8_t head[HEAD_BYTES];
     memcpy(head, KEY_LABEL, LABEL_LEN(KEY_LABEL));
     envelope(e, epoch, from, e->self_index, head + LABEL_LEN(KEY_LABEL));
-    int rc = TOLK_EDECRYPT;
     if (sodium_memcmp(e->scratch_pt, head, HEAD_BYTES) == 0)
+        return 0;
+    sodium_memzero(e->scratch_pt, PT_BYTES);
+    return TOLK_EDECRYPT;
+}
+
+/* Opens a key message (open_key) and installs its key. Returns 0, TOLK_EDECRYPT or
+ * TOLK_ENOMEM; no key changes unless it returns 0. */
+static int accept_key(struct tolk_e2ee *e, unsigned from, uint64_t epoch, const uint8_t *sealed,
+                      const uint8_t *sig)
+{
+    int rc = open_key(e, from, epoch, sealed, sig);
+    if (rc == 0)
         rc = install_received(e, from, epoch, e->scratch_pt + HEAD_BYTES);
     sodium_memzero(e->scratch_pt, PT_BYTES);
     return rc;
 }
 
+enum readiness { KEY_NOW, KEY_WAIT, KEY_REFUSE };
+
 /*
- * After a membership event: checks the key messages kept from participants that were not
- * known yet. Those for the new epoch from a participant now present are accepted or refused;
- * any other is dropped as refused.
+ * Rule 9, for a key message of FROM for EPOCH (at most our epoch + 1) that passed the first
+ * checks: whether it can be checked now, must wait (for the state of its epoch, or for the
+ * identity of a member of our room), or is refused (FROM outside our room at EPOCH, or
+ * unknown when it can no longer come). A key too old to matter is checked (and then ignored)
+ * if FROM is known.
+ */
+static enum readiness key_ready(const struct tolk_e2ee *e, unsigned from, uint64_t epoch)
+{
+    if (epoch > e->epoch || (epoch == e->epoch && !e->has_state))
+        return KEY_WAIT;
+    if (epoch + 1 < e->epoch)
+        return e->peer[from].present ? KEY_NOW : KEY_REFUSE;
+    uint16_t room;
+    if (!room_at(e, epoch, &room) || !(room & bit(from)))
+        return KEY_REFUSE;
+    if (!e->peer[from].present)
+        return epoch == e->epoch ? KEY_WAIT : KEY_REFUSE;
+    return KEY_NOW;
+}
+
+/*
+ * After a state or roster event: checks the key messages kept (rule 9). Those now checkable
+ * are accepted or refused, those still early stay; every one is settled by the next state.
  */
 static void apply_pending(struct tolk_e2ee *e)
 {
@@ -345,8 +413,11 @@ static void apply_pending(struct tolk_e2ee *e)
         struct pending *q = &e->pending[i];
         if (!q->used)
             continue;
+        enum readiness r = key_ready(e, i, q->epoch);
+        if (r == KEY_WAIT)
+            continue;
         int rc = TOLK_EDECRYPT;
-        if (q->epoch == e->epoch && e->peer[i].present)
+        if (r == KEY_NOW)
             rc = accept_key(e, i, q->epoch, q->sealed, q->sig);
         if (rc != 0)
             e->stats.keys_rejected++;
@@ -356,7 +427,7 @@ static void apply_pending(struct tolk_e2ee *e)
 
 /* ---- sending keys ---------------------------------------------------------------------- */
 
-/* Makes scratch_key our sending key for EPOCH, counter 0, and wipes scratch_key. */
+/* Makes scratch_key our sending key for EPOCH and wipes scratch_key. */
 static int tx_install(struct tolk_e2ee *e, uint64_t epoch)
 {
     struct tolk_sframe_key *k = tolk_sframe_key_new(SUITE, e->scratch_key, KEY_BYTES,
@@ -372,6 +443,14 @@ static int tx_install(struct tolk_e2ee *e, uint64_t epoch)
     return 0;
 }
 
+/* In no room: nothing may be sent, so no sending key is kept. */
+static void tx_drop(struct tolk_e2ee *e)
+{
+    tolk_sframe_key_free(e->tx.key);
+    e->tx.key = NULL;
+    sodium_memzero(e->tx.base, KEY_BYTES);
+}
+
 /* A free place at the tail of the queue; drops the oldest message if it is full. */
 static struct tolk_key_msg *queue_push(struct tolk_e2ee *e)
 {
@@ -385,13 +464,13 @@ static struct tolk_key_msg *queue_push(struct tolk_e2ee *e)
     return m;
 }
 
-/* Removes the messages addressed to TO (who left), keeping the order of the others. */
-static void queue_purge(struct tolk_e2ee *e, unsigned to)
+/* Removes the messages addressed outside KEEP (bit set of recipients), keeping the order. */
+static void queue_purge(struct tolk_e2ee *e, uint16_t keep)
 {
     size_t kept = 0;
     for (size_t i = 0; i < e->q_len; i++) {
         const struct tolk_key_msg *m = &e->queue[(e->q_head + i) % QMAX];
-        if (m->to != to)
+        if (keep & bit(m->to))
             e->queue[(e->q_head + kept++) % QMAX] = *m;
     }
     for (size_t i = kept; i < e->q_len; i++)
@@ -416,14 +495,21 @@ static void send_key(struct tolk_e2ee *e, unsigned to)
     *queue_push(e) = m;
 }
 
-static void send_key_to_all(struct tolk_e2ee *e)
+/* Queues our current key to every participant in TARGETS whose identity we hold; the others
+ * are owed it (rule 4). */
+static void send_key_to(struct tolk_e2ee *e, uint16_t targets)
 {
-    for (unsigned i = 0; i < MAXP; i++)
+    for (unsigned i = 0; i < MAXP; i++) {
+        if (!(targets & bit(i)) || i == e->self_index)
+            continue;
         if (e->peer[i].present)
             send_key(e, i);
+        else
+            e->owed |= bit(i);
+    }
 }
 
-/* ---- membership -------------------------------------------------------------------------- */
+/* ---- roster -------------------------------------------------------------------------------- */
 
 /* Checks a participant the broker announced and derives its X25519 key into X. */
 static int check_peer(unsigned self_index, const struct tolk_peer *p,
@@ -445,33 +531,29 @@ static void peer_add(struct tolk_e2ee *e, const struct tolk_peer *p, const uint8
     memcpy(q->x25519, x, sizeof q->x25519);
 }
 
-/* Forgets everything about participant I: its keys, its pending message, what we queued. */
-static void peer_forget(struct tolk_e2ee *e, unsigned i)
+/* Forgets participant I's keys (not its identity). */
+static void peer_forget_keys(struct tolk_e2ee *e, unsigned i)
 {
     rx_clear(&e->peer[i].rx[0]);
     rx_clear(&e->peer[i].rx[1]);
-    sodium_memzero(&e->peer[i], sizeof e->peer[i]);
-    sodium_memzero(&e->pending[i], sizeof e->pending[i]);
-    queue_purge(e, i);
 }
 
-/* Moves to EPOCH (> the current one), recording how it began (unknown across a gap). */
-static void advance(struct tolk_e2ee *e, uint64_t epoch, enum kind kind)
+/* Forgets everything about participant I: its keys, its pending message, what we queued. */
+static void peer_forget(struct tolk_e2ee *e, unsigned i)
 {
-    bool gap = epoch != e->epoch + 1;
-    uint64_t first = epoch - e->epoch > HISTORY ? epoch - HISTORY + 1 : e->epoch + 1;
-    for (uint64_t t = first; t < epoch; t++)
-        e->kind[t % HISTORY] = KIND_UNKNOWN;
-    e->kind[epoch % HISTORY] = (uint8_t)(gap ? KIND_UNKNOWN : kind);
-    e->epoch = epoch;
+    peer_forget_keys(e, i);
+    sodium_memzero(&e->peer[i], sizeof e->peer[i]);
+    sodium_memzero(&e->pending[i], sizeof e->pending[i]);
+    e->owed &= (uint16_t)~bit(i);
+    queue_purge(e, (uint16_t)~bit(i));
 }
 
 /* Common checks of participant_joined / participant_left. */
-static int check_event(const struct tolk_e2ee *e, uint64_t epoch)
+static int check_roster_event(const struct tolk_e2ee *e, uint64_t epoch)
 {
     if (!e->joined)
         return TOLK_ESTATE;
-    if (epoch <= e->epoch || epoch > TOLK_E2EE_MAX_EPOCH)
+    if (epoch <= e->roster_epoch || epoch < e->epoch || epoch > TOLK_E2EE_MAX_EPOCH)
         return TOLK_EPROTO;
     return 0;
 }
@@ -521,22 +603,17 @@ int tolk_e2ee_on_joined(struct tolk_e2ee *e, const uint8_t session_id[TOLK_E2EE_
         seen |= 1u << peers[i].index;
     }
     e->self_index = self_index;
-    randombytes_buf(e->scratch_key, KEY_BYTES);
-    int rc = tx_install(e, epoch);
-    if (rc != 0)
-        return rc;
     memcpy(e->session_id, session_id, SID_BYTES);
-    e->epoch = e->joined_epoch = epoch;
+    e->epoch = e->roster_epoch = epoch;
     e->joined = true;
     for (size_t i = 0; i < n; i++)
         peer_add(e, &peers[i], x[i]);
-    send_key_to_all(e);
     return 0;
 }
 
 int tolk_e2ee_on_peer_joined(struct tolk_e2ee *e, const struct tolk_peer *peer, uint64_t epoch)
 {
-    int rc = check_event(e, epoch);
+    int rc = check_roster_event(e, epoch);
     if (rc != 0)
         return rc;
     uint8_t x[crypto_box_PUBLICKEYBYTES];
@@ -545,39 +622,82 @@ int tolk_e2ee_on_peer_joined(struct tolk_e2ee *e, const struct tolk_peer *peer, 
         return rc;
     if (e->peer[peer->index].present)
         return TOLK_EPROTO;
-    bool gap = epoch != e->epoch + 1;
-    if (gap)
-        randombytes_buf(e->scratch_key, KEY_BYTES);
-    else
-        ratchet_step(e, e->self_index, epoch, e->tx.base, e->scratch_key);
-    rc = tx_install(e, epoch);
-    if (rc != 0)
-        return rc;
-    advance(e, epoch, KIND_JOIN);
     peer_add(e, peer, x);
-    if (gap)
-        send_key_to_all(e);
-    else
+    e->roster_epoch = epoch;
+    if ((e->owed & bit(peer->index)) && (e->room & bit(peer->index)) && e->tx.key != NULL)
         send_key(e, peer->index);
-    prune(e);
+    e->owed &= (uint16_t)~bit(peer->index);
     apply_pending(e);
     return 0;
 }
 
 int tolk_e2ee_on_peer_left(struct tolk_e2ee *e, unsigned index, uint64_t epoch)
 {
-    int rc = check_event(e, epoch);
+    int rc = check_roster_event(e, epoch);
     if (rc != 0)
         return rc;
-    if (index >= MAXP || !e->peer[index].present)
+    if (index >= MAXP || index == e->self_index || !e->peer[index].present)
         return TOLK_EPROTO;
-    randombytes_buf(e->scratch_key, KEY_BYTES);
-    rc = tx_install(e, epoch);
-    if (rc != 0)
-        return rc;
     peer_forget(e, index);
-    advance(e, epoch, KIND_LEAVE);
-    send_key_to_all(e);
+    e->roster_epoch = epoch;
+    return 0;
+}
+
+/* ---- state: the key schedule ------------------------------------------------------------- */
+
+/* Moves to EPOCH (> the current one) with ROOM, forgetting the rooms of skipped epochs. */
+static void advance(struct tolk_e2ee *e, uint64_t epoch, uint16_t room)
+{
+    uint64_t first = epoch - e->epoch > HISTORY ? epoch - HISTORY + 1 : e->epoch + 1;
+    for (uint64_t t = first; t < epoch; t++)
+        e->hist[t % HISTORY] = (struct epoch_rec){0};
+    e->hist[epoch % HISTORY] = (struct epoch_rec){.known = true, .room = room};
+    e->epoch = epoch;
+    e->room = room;
+}
+
+/* Makes our sending key for the new EPOCH (rule 3) into scratch_key, and says to whom it goes:
+ * *TARGETS. Returns true if it is ratcheted rather than fresh. */
+static bool next_tx_key(struct tolk_e2ee *e, uint64_t epoch, uint16_t room, uint16_t *targets)
+{
+    bool consecutive = e->has_state && epoch == e->epoch + 1;
+    uint16_t prev = consecutive ? e->room : 0;
+    if (prev != 0 && (prev & ~room) == 0 && e->tx.key != NULL) {
+        ratchet_step(e, e->self_index, epoch, e->tx.base, e->scratch_key);
+        *targets = room & (uint16_t)~prev;
+        return true;
+    }
+    randombytes_buf(e->scratch_key, KEY_BYTES);
+    *targets = room;
+    return false;
+}
+
+int tolk_e2ee_on_state(struct tolk_e2ee *e, uint64_t epoch, uint16_t room)
+{
+    if (!e->joined)
+        return TOLK_ESTATE;
+    if (epoch < e->epoch || epoch > TOLK_E2EE_MAX_EPOCH ||
+        (room != 0 && !(room & bit(e->self_index))))
+        return TOLK_EPROTO;
+    if (e->has_state && epoch == e->epoch)
+        return room == e->room ? 0 : TOLK_EPROTO;
+    uint16_t targets = 0;
+    if (room == 0) {
+        tx_drop(e);
+    } else {
+        next_tx_key(e, epoch, room, &targets);
+        int rc = tx_install(e, epoch);
+        if (rc != 0)
+            return rc;
+    }
+    advance(e, epoch, room);
+    e->has_state = true;
+    for (unsigned i = 0; i < MAXP; i++)
+        if (!(room & bit(i)))
+            peer_forget_keys(e, i);
+    queue_purge(e, room);
+    e->owed &= room;
+    send_key_to(e, targets);
     prune(e);
     apply_pending(e);
     return 0;
@@ -592,10 +712,20 @@ int tolk_e2ee_on_key(struct tolk_e2ee *e, unsigned from, unsigned to, uint64_t e
         to != e->self_index || from >= MAXP || from == e->self_index ||
         epoch > TOLK_E2EE_MAX_EPOCH || epoch > e->epoch + 1)
         return refuse(&e->stats.keys_rejected);
-    if (!e->peer[from].present) {
-        if (epoch != e->epoch + 1)
-            return refuse(&e->stats.keys_rejected);
+    enum readiness r = key_ready(e, from, epoch);
+    if (r == KEY_REFUSE)
+        return refuse(&e->stats.keys_rejected);
+    if (r == KEY_WAIT) {
+        /* From a known sender, a forgery is refused at once rather than kept. */
+        if (e->peer[from].present) {
+            int rc = open_key(e, from, epoch, sealed, sig);
+            sodium_memzero(e->scratch_pt, PT_BYTES);
+            if (rc != 0)
+                return refuse(&e->stats.keys_rejected);
+        }
         struct pending *q = &e->pending[from];
+        if (q->used && (q->epoch != epoch || memcmp(q->sealed, sealed, sizeof q->sealed) != 0))
+            e->stats.keys_rejected++; /* an older early message of FROM's gives way */
         q->used = true;
         q->epoch = epoch;
         memcpy(q->sealed, sealed, TOLK_E2EE_SEALED_BYTES);
@@ -625,7 +755,7 @@ int tolk_e2ee_next_outgoing(struct tolk_e2ee *e, struct tolk_key_msg *out)
 int tolk_e2ee_encrypt(struct tolk_e2ee *e, const uint8_t *pt, size_t len, uint8_t *out, size_t cap,
                       size_t *out_len)
 {
-    if (!e->joined || e->tx.ctr == UINT64_MAX)
+    if (!e->joined || e->tx.key == NULL || e->tx.ctr == UINT64_MAX)
         return TOLK_ESTATE;
     if (pt == NULL && len > 0)
         return TOLK_EINVAL;
@@ -653,7 +783,7 @@ static int decrypt_ratcheted(struct tolk_e2ee *e, unsigned s, uint64_t ep, const
 {
     struct peer *p = &e->peer[s];
     struct rx_key *base = rx_below(p, ep), *target = rx_slot_for(p, ep);
-    if (base == NULL || target == NULL || !may_ratchet(e, base->epoch, ep))
+    if (base == NULL || target == NULL || !may_ratchet(e, s, base->epoch, ep))
         return refuse(&e->stats.no_key);
     memcpy(e->scratch_key, base->base, KEY_BYTES);
     for (uint64_t t = base->epoch + 1; t <= ep; t++)
@@ -688,9 +818,11 @@ int tolk_e2ee_decrypt(struct tolk_e2ee *e, const uint8_t *frame, size_t len, uin
         return TOLK_EINVAL;
     unsigned s = tolk_sframe_kid_sender(h.kid);
     uint64_t ep = tolk_sframe_kid_epoch(h.kid);
-    if (s == e->self_index || !e->peer[s].present)
+    uint16_t room = 0;
+    bool room_known = room_at(e, ep, &room);
+    if (s == e->self_index || !e->peer[s].present || (room_known && !(room & bit(s))))
         return refuse(&e->stats.forged_sender);
-    if (ep + 1 < e->epoch)
+    if (ep + 1 < e->epoch || ep > e->epoch || !room_known)
         return refuse(&e->stats.no_key);
     size_t n = 0;
     uint64_t c = 0;
@@ -737,6 +869,11 @@ uint64_t tolk_e2ee_epoch(const struct tolk_e2ee *e)
     return e->epoch;
 }
 
+uint16_t tolk_e2ee_room(const struct tolk_e2ee *e)
+{
+    return e->has_state ? e->room : 0;
+}
+
 void tolk_e2ee_get_stats(const struct tolk_e2ee *e, struct tolk_e2ee_stats *out)
 {
     *out = e->stats;
@@ -744,11 +881,22 @@ void tolk_e2ee_get_stats(const struct tolk_e2ee *e, struct tolk_e2ee_stats *out)
 
 bool tolk_e2ee_has_key(const struct tolk_e2ee *e, unsigned index)
 {
-    if (!e->joined || index >= MAXP || !e->peer[index].present)
+    if (!e->joined || !e->has_state || index >= MAXP || index == e->self_index ||
+        !e->peer[index].present || !(e->room & bit(index)))
         return false;
     struct peer *p = (struct peer *)&e->peer[index]; /* the lookups do not change anything */
     if (rx_find(p, e->epoch))
         return true;
     const struct rx_key *below = rx_below(p, e->epoch);
-    return below != NULL && may_ratchet(e, below->epoch, e->epoch);
+    return below != NULL && may_ratchet(e, index, below->epoch, e->epoch);
+}
+
+bool tolk_e2ee_keys_agreed(const struct tolk_e2ee *e)
+{
+    if (!e->joined || !e->has_state || e->room == 0)
+        return false;
+    for (unsigned i = 0; i < MAXP; i++)
+        if ((e->room & bit(i)) && i != e->self_index && !tolk_e2ee_has_key(e, i))
+            return false;
+    return true;
 }

@@ -2,9 +2,12 @@
  * Unit tests of libtolk's end-to-end key management: identity (identity.c), the per-session
  * key state machine (e2ee.c) and the safety code (safety.c).
  *
- * A small in-test "broker" delivers membership events to up to four participants, with epochs
- * in order, and routes the key messages they produce, the way tolkd relays them. Media frames
- * go straight from one participant's encrypt to another's decrypt.
+ * A small in-test "broker" keeps up to four participants with a presence (waiting or
+ * admitted) and a role, and a sidebar flag; it delivers the roster events (joined,
+ * participant_joined, participant_left) and then a state message with each participant's room,
+ * as docs/INTERPRETING.md defines rooms, with epochs in order, and routes the key messages
+ * they produce, the way tolkd relays them (refusing a key for anyone outside the sender's
+ * room). Media frames go straight from one participant's encrypt to another's decrypt.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,15 +36,21 @@
 
 /* ---- the in-test broker ------------------------------------------------------------------ */
 
+enum presence { ABSENT = 0, WAITING, ADMITTED };
+enum role { CLINICIAN = 0, INTERPRETER, CLIENT }; /* CLIENT stands for support persons too */
+
 struct party {
     struct tolk_identity *id;
     struct tolk_e2ee *e;
     bool in;
+    enum presence pres;
+    enum role role;
 };
 
 struct broker {
     uint8_t sid[TOLK_E2EE_SESSION_BYTES];
     uint64_t epoch;
+    bool sidebar;
     struct party p[NP];
 };
 
@@ -74,27 +83,54 @@ static struct tolk_peer peer_of(const struct broker *b, unsigned i)
     return p;
 }
 
-/* Delivers every queued key message (and those they cause) to its recipient; expects each to
- * be accepted. */
-static void route_keys(struct broker *b)
+/* Participant I's room: every admitted participant, or with a sidebar open, those on I's side
+ * of it (clinician and interpreters apart from clients); none while waiting. */
+static uint16_t room_of(const struct broker *b, unsigned i)
 {
+    if (b->p[i].pres != ADMITTED)
+        return 0;
+    bool side = b->p[i].role == CLIENT;
+    uint16_t room = 0;
+    for (unsigned j = 0; j < NP; j++)
+        if (b->p[j].pres == ADMITTED && (!b->sidebar || (b->p[j].role == CLIENT) == side))
+            room |= (uint16_t)(1u << j);
+    return room;
+}
+
+/* Every present participant gets the state of the current epoch. */
+static void send_states(struct broker *b)
+{
+    for (unsigned i = 0; i < NP; i++)
+        if (b->p[i].in)
+            assert_int_equal(tolk_e2ee_on_state(b->p[i].e, b->epoch, room_of(b, i)), 0);
+}
+
+/* Delivers every queued key message (and those they cause) to its recipient; expects each to
+ * be addressed inside its sender's room and to be accepted. Returns how many there were. */
+static size_t route_keys(struct broker *b)
+{
+    size_t count = 0;
     for (bool any = true; any;) {
         any = false;
         for (unsigned i = 0; i < NP; i++) {
             struct tolk_key_msg m;
             while (b->p[i].in && tolk_e2ee_next_outgoing(b->p[i].e, &m) == 0) {
                 any = true;
+                count++;
                 assert_true(m.to < NP && b->p[m.to].in);
+                assert_true(room_of(b, i) & (1u << m.to));
                 assert_int_equal(tolk_e2ee_on_key(b->p[m.to].e, i, m.to, m.epoch, m.sealed,
                                                   sizeof m.sealed, m.sig, sizeof m.sig),
                                  0);
             }
         }
     }
+    return count;
 }
 
-/* Participant I joins (a fresh key state if it was in the session before). */
-static void join_noroute(struct broker *b, unsigned i)
+/* Participant I joins with presence PRES (a fresh key state if it was in the session before):
+ * joined to it, participant_joined to the others, then everyone's state. */
+static void join_as_noroute(struct broker *b, unsigned i, enum presence pres)
 {
     if (tolk_e2ee_epoch(b->p[i].e) != 0) {
         tolk_e2ee_free(b->p[i].e);
@@ -112,6 +148,13 @@ static void join_noroute(struct broker *b, unsigned i)
         if (b->p[j].in)
             assert_int_equal(tolk_e2ee_on_peer_joined(b->p[j].e, &me, b->epoch), 0);
     b->p[i].in = true;
+    b->p[i].pres = pres;
+    send_states(b);
+}
+
+static void join_noroute(struct broker *b, unsigned i)
+{
+    join_as_noroute(b, i, ADMITTED);
 }
 
 static void join(struct broker *b, unsigned i)
@@ -123,16 +166,36 @@ static void join(struct broker *b, unsigned i)
 static void leave_noroute(struct broker *b, unsigned i)
 {
     b->p[i].in = false;
+    b->p[i].pres = ABSENT;
     b->epoch++;
     for (unsigned j = 0; j < NP; j++)
         if (b->p[j].in)
             assert_int_equal(tolk_e2ee_on_peer_left(b->p[j].e, i, b->epoch), 0);
+    send_states(b);
 }
 
 static void leave(struct broker *b, unsigned i)
 {
     leave_noroute(b, i);
     route_keys(b);
+}
+
+/* A presence change (admit, hold) or a sidebar change: a new epoch and new states. Returns the
+ * number of key messages it caused. */
+static size_t set_presence(struct broker *b, unsigned i, enum presence pres)
+{
+    b->p[i].pres = pres;
+    b->epoch++;
+    send_states(b);
+    return route_keys(b);
+}
+
+static size_t set_sidebar(struct broker *b, bool open)
+{
+    b->sidebar = open;
+    b->epoch++;
+    send_states(b);
+    return route_keys(b);
 }
 
 /* Encrypts a recognisable payload from participant I into FRAME (returns its length). */
@@ -172,17 +235,22 @@ static int refuses(struct broker *b, unsigned j, const uint8_t *frame, size_t le
     return rc;
 }
 
-/* Everyone in the session hears everyone else. */
+/* Everyone in a room hears everyone else in it, and nobody outside it hears them. */
 static void all_talk(struct broker *b)
 {
     uint8_t f[FRAME];
     for (unsigned i = 0; i < NP; i++) {
-        if (!b->p[i].in)
+        if (!b->p[i].in || room_of(b, i) == 0)
             continue;
         size_t n = speak(b, i, f);
-        for (unsigned j = 0; j < NP; j++)
-            if (j != i && b->p[j].in)
+        for (unsigned j = 0; j < NP; j++) {
+            if (j == i || !b->p[j].in)
+                continue;
+            if (room_of(b, i) & (1u << j))
                 hears(b, j, i, f, n);
+            else
+                refuses(b, j, f, n);
+        }
     }
 }
 
@@ -211,17 +279,15 @@ static void test_three_join_in_turn(void **state)
 {
     (void)state;
     struct broker *b = broker_new();
-    join(b, 0);
-    all_talk(b);
-    join(b, 1);
-    all_talk(b);
-    join(b, 2);
-    all_talk(b);
-    join(b, 3);
-    all_talk(b);
+    for (unsigned i = 0; i < NP; i++) {
+        join_noroute(b, i);
+        /* The newcomer sends a fresh key to each of the i there; they ratchet theirs and send
+         * it to the newcomer only. */
+        assert_int_equal(route_keys(b), 2 * i);
+        all_talk(b);
+    }
     for (unsigned i = 0; i < NP; i++)
         assert_int_equal(tolk_e2ee_epoch(b->p[i].e), START_EP + 3);
-    /* The joins after the first were ratcheted, not re-sent: two keys per newcomer only. */
     broker_free(b);
 }
 
@@ -546,6 +612,9 @@ static void test_key_overtakes_event(void **state)
     b->epoch++;
     struct tolk_peer peers[2] = {peer_of(b, 0), peer_of(b, 1)}, me = peer_of(b, 2);
     assert_int_equal(tolk_e2ee_on_joined(b->p[2].e, b->sid, 2, b->epoch, peers, 2), 0);
+    b->p[2].in = true;
+    b->p[2].pres = ADMITTED;
+    assert_int_equal(tolk_e2ee_on_state(b->p[2].e, b->epoch, room_of(b, 2)), 0);
     struct tolk_key_msg m;
     while (tolk_e2ee_next_outgoing(b->p[2].e, &m) == 0)
         assert_int_equal(deliver(b, 2, &m), TOLK_EAGAIN);
@@ -554,28 +623,40 @@ static void test_key_overtakes_event(void **state)
     uint8_t key[16] = {1};
     craft(b->p[1].id, tolk_identity_public(b->p[0].id), f3, f3, key, &m);
     assert_int_equal(deliver(b, 3, &m), TOLK_EAGAIN);
-    b->p[2].in = true;
     /* 1 hears of the join first and speaks in the new epoch: 0 may not ratchet before it has
-     * seen the join itself. */
+     * seen the state itself. */
     assert_int_equal(tolk_e2ee_on_peer_joined(b->p[1].e, &me, b->epoch), 0);
+    assert_int_equal(tolk_e2ee_on_state(b->p[1].e, b->epoch, room_of(b, 1)), 0);
     uint8_t f[FRAME];
     size_t n = speak(b, 1, f);
     refuses(b, 0, f, n);
     assert_int_equal(stats(b, 0).no_key, 1);
     assert_int_equal(tolk_e2ee_on_peer_joined(b->p[0].e, &me, b->epoch), 0);
+    refuses(b, 0, f, n); /* the roster alone changes no key */
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, b->epoch, room_of(b, 0)), 0);
     hears(b, 0, 1, f, n);
     assert_int_equal(stats(b, 0).keys_rejected, 1);
     route_keys(b);
     all_talk(b);
 
-    /* 2 leaves; 0's fresh key reaches 1 before 1 hears of the leave. */
+    /* 2 leaves; 0's fresh key reaches 1 before 1 hears of the leave: it is checked at once
+     * and kept until 1's state of that epoch. */
     b->p[2].in = false;
+    b->p[2].pres = ABSENT;
     b->epoch++;
     assert_int_equal(tolk_e2ee_on_peer_left(b->p[0].e, 2, b->epoch), 0);
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, b->epoch, room_of(b, 0)), 0);
     assert_int_equal(tolk_e2ee_next_outgoing(b->p[0].e, &m), 0);
     assert_int_equal(m.to, 1);
-    assert_int_equal(deliver(b, 0, &m), 0);
+    struct tolk_key_msg bad = m;
+    bad.sig[0] ^= 1;
+    assert_int_equal(deliver(b, 0, &bad), TOLK_EDECRYPT);
+    assert_int_equal(deliver(b, 0, &m), TOLK_EAGAIN);
     assert_int_equal(tolk_e2ee_on_peer_left(b->p[1].e, 2, b->epoch), 0);
+    assert_int_equal(tolk_e2ee_on_state(b->p[1].e, b->epoch, room_of(b, 1)), 0);
+    n = speak(b, 0, f);
+    hears(b, 1, 0, f, n);
+    assert_int_equal(stats(b, 1).keys_rejected, 1);
     route_keys(b);
     all_talk(b);
     broker_free(b);
@@ -588,6 +669,7 @@ static void test_events_checked(void **state)
     uint8_t f[FRAME];
     size_t n = 0;
     assert_int_equal(tolk_e2ee_encrypt(b->p[0].e, f, 1, f + 100, 50, &n), TOLK_ESTATE);
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 5, 1), TOLK_ESTATE);
     struct tolk_peer p1 = peer_of(b, 1), self = peer_of(b, 0), bad = peer_of(b, 1);
     memset(bad.identity, 0, 32); /* a small-order point */
     assert_int_equal(tolk_e2ee_on_joined(b->p[0].e, b->sid, 0, 5, &self, 1), TOLK_EPROTO);
@@ -596,28 +678,56 @@ static void test_events_checked(void **state)
     assert_int_equal(tolk_e2ee_on_joined(b->p[0].e, b->sid, 0, 5, two, 2), TOLK_EPROTO);
     assert_int_equal(tolk_e2ee_on_joined(b->p[0].e, b->sid, 0, 5, &p1, 1), 0);
     assert_int_equal(tolk_e2ee_on_joined(b->p[0].e, b->sid, 0, 6, &p1, 1), TOLK_ESTATE);
+    /* joined makes no key: the state says which room we are in. */
+    struct tolk_key_msg m;
+    assert_int_equal(tolk_e2ee_next_outgoing(b->p[0].e, &m), TOLK_EAGAIN);
+    assert_int_equal(tolk_e2ee_encrypt(b->p[0].e, f, 1, f + 100, 100, &n), TOLK_ESTATE);
+    assert_false(tolk_e2ee_keys_agreed(b->p[0].e));
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 5, 0x2), TOLK_EPROTO); /* without us */
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 4, 0x3), TOLK_EPROTO); /* going back */
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 5, 0x3), 0);
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 5, 0x1), TOLK_EPROTO); /* room, no epoch */
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 5, 0x3), 0);           /* routing only */
+    assert_int_equal(tolk_e2ee_room(b->p[0].e), 0x3);
     struct tolk_peer p2 = peer_of(b, 2);
     assert_int_equal(tolk_e2ee_on_peer_joined(b->p[0].e, &p2, 5), TOLK_EPROTO); /* stale */
     assert_int_equal(tolk_e2ee_on_peer_joined(b->p[0].e, &p1, 6), TOLK_EPROTO); /* present */
     assert_int_equal(tolk_e2ee_on_peer_left(b->p[0].e, 3, 6), TOLK_EPROTO);     /* absent */
+    assert_int_equal(tolk_e2ee_on_peer_left(b->p[0].e, 0, 6), TOLK_EPROTO);     /* ourselves */
     assert_int_equal(tolk_e2ee_on_peer_left(b->p[0].e, 1, 1ull << 60), TOLK_EPROTO);
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 1ull << 60, 0x3), TOLK_EPROTO);
     assert_int_equal(tolk_e2ee_epoch(b->p[0].e), 5);
     assert_int_equal(tolk_e2ee_encrypt(b->p[0].e, f, 100, f + 100, 100, &n), TOLK_EINVAL);
-    struct tolk_key_msg m;
     assert_int_equal(tolk_e2ee_next_outgoing(b->p[0].e, &m), 0); /* the key for 1 */
+    assert_int_equal(m.to, 1);
     assert_int_equal(tolk_e2ee_next_outgoing(b->p[0].e, &m), TOLK_EAGAIN);
     /* A gap in the epochs: no key for epoch - 1 to ratchet, so a fresh one for everyone. */
     assert_int_equal(tolk_e2ee_on_peer_joined(b->p[0].e, &p2, 8), 0);
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 8, 0x7), 0);
     unsigned to = 0;
     while (tolk_e2ee_next_outgoing(b->p[0].e, &m) == 0) {
         assert_int_equal(m.epoch, 8);
         to |= 1u << m.to;
     }
     assert_int_equal(to, 6);
+    /* A room member whose identity comes after the state is owed our key until it comes. */
+    struct tolk_peer p3 = peer_of(b, 3);
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 9, 0xf), 0);
+    assert_int_equal(tolk_e2ee_next_outgoing(b->p[0].e, &m), TOLK_EAGAIN);
+    assert_int_equal(tolk_e2ee_on_peer_joined(b->p[0].e, &p3, 9), 0);
+    assert_int_equal(tolk_e2ee_next_outgoing(b->p[0].e, &m), 0);
+    assert_int_equal(m.to, 3);
+    assert_int_equal(m.epoch, 9);
+    assert_int_equal(tolk_e2ee_on_peer_left(b->p[0].e, 3, 10), 0);
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 10, 0x7), 0);
+    while (tolk_e2ee_next_outgoing(b->p[0].e, &m) == 0)
+        ;
     /* A queue nobody drains keeps the newest messages. */
-    for (uint64_t ep = 9; ep < 209; ep += 2) { /* leaves purge what waited for 2 */
+    for (uint64_t ep = 11; ep < 211; ep += 2) { /* leaves purge what waited for 2 */
         assert_int_equal(tolk_e2ee_on_peer_left(b->p[0].e, 2, ep), 0);
+        assert_int_equal(tolk_e2ee_on_state(b->p[0].e, ep, 0x3), 0);
         assert_int_equal(tolk_e2ee_on_peer_joined(b->p[0].e, &p2, ep + 1), 0);
+        assert_int_equal(tolk_e2ee_on_state(b->p[0].e, ep + 1, 0x7), 0);
     }
     struct tolk_e2ee_stats s;
     tolk_e2ee_get_stats(b->p[0].e, &s);
@@ -625,6 +735,7 @@ static void test_events_checked(void **state)
     uint64_t last = 0;
     size_t count = 0, to_two = 0;
     while (tolk_e2ee_next_outgoing(b->p[0].e, &m) == 0) {
+        assert_int_equal(m.to == 2 ? 1 : m.to, 1);
         assert_true(m.epoch >= last);
         last = m.epoch;
         count++;
@@ -632,7 +743,134 @@ static void test_events_checked(void **state)
     }
     assert_int_equal(count, TOLK_E2EE_QUEUE_MAX);
     assert_int_equal(to_two, 1); /* what waited for 2 went when 2 left */
-    assert_int_equal(last, 208);
+    assert_int_equal(last, 210);
+    /* Waiting: no sending key, nothing queued, nobody's key kept. */
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 211, 0x7), 0);
+    assert_int_equal(tolk_e2ee_on_state(b->p[0].e, 212, 0), 0);
+    assert_int_equal(tolk_e2ee_next_outgoing(b->p[0].e, &m), TOLK_EAGAIN);
+    assert_int_equal(tolk_e2ee_encrypt(b->p[0].e, f, 1, f + 100, 100, &n), TOLK_ESTATE);
+    assert_false(tolk_e2ee_has_key(b->p[0].e, 1));
+    assert_false(tolk_e2ee_keys_agreed(b->p[0].e));
+    broker_free(b);
+}
+
+/* ---- rooms: waiting room, sidebar, a relief interpreter -------------------------------- */
+
+/* Clinician 0 and interpreter 1 in the pre-brief; client 2 in the waiting room. */
+static struct broker *prebrief(void)
+{
+    struct broker *b = broker_new();
+    b->p[0].role = CLINICIAN;
+    b->p[1].role = INTERPRETER;
+    b->p[2].role = CLIENT;
+    b->p[3].role = CLIENT; /* a support person */
+    join(b, 0);
+    join(b, 1);
+    join_as_noroute(b, 2, WAITING);
+    assert_int_equal(route_keys(b), 0); /* nobody's room changed but by a ratchet; none for 2 */
+    return b;
+}
+
+static void test_waiting_client_gets_no_prebrief_key(void **state)
+{
+    (void)state;
+    struct broker *b = prebrief();
+    uint8_t f[FRAME], g[FRAME], re[FRAME];
+    size_t n = speak(b, 0, f);
+    hears(b, 1, 0, f, n);
+    refuses(b, 2, f, n);
+    assert_int_equal(stats(b, 2).forged_sender, 1); /* 0 is in no room of 2's */
+    assert_false(tolk_e2ee_has_key(b->p[2].e, 0));
+    assert_false(tolk_e2ee_has_key(b->p[2].e, 1));
+    assert_false(tolk_e2ee_keys_agreed(b->p[2].e));
+    assert_true(tolk_e2ee_keys_agreed(b->p[0].e));
+    assert_int_equal(tolk_e2ee_encrypt(b->p[2].e, f, 10, g, sizeof g, &n), TOLK_ESTATE);
+    n = speak(b, 0, f);
+    /* Admitted: 0 and 1 ratchet and send to 2 only; 2 sends a fresh key to each. */
+    assert_int_equal(set_presence(b, 2, ADMITTED), 4);
+    assert_true(tolk_e2ee_keys_agreed(b->p[2].e));
+    all_talk(b);
+    /* A pre-brief frame stays closed: no key for that epoch, and the new key does not fit. */
+    refuses(b, 2, f, n);
+    size_t rn = relabel(f, n, tolk_sframe_kid(b->epoch, 0), re);
+    uint64_t failed = stats(b, 2).auth_failed;
+    refuses(b, 2, re, rn);
+    assert_int_equal(stats(b, 2).auth_failed, failed + 1);
+    /* Held again: 2 keeps nobody's key, and the others move on with fresh keys. */
+    size_t gn = speak(b, 0, g);
+    set_presence(b, 2, WAITING);
+    assert_false(tolk_e2ee_has_key(b->p[2].e, 0));
+    refuses(b, 2, g, gn); /* the key of the epoch it was in is gone too */
+    all_talk(b);
+    n = speak(b, 1, f);
+    refuses(b, 2, f, n);
+    rn = relabel(f, n, tolk_sframe_kid(b->epoch - 1, 1), re);
+    refuses(b, 2, re, rn);
+    broker_free(b);
+}
+
+static void test_sidebar_keeps_the_client_out(void **state)
+{
+    (void)state;
+    struct broker *b = prebrief();
+    set_presence(b, 2, ADMITTED);
+    join(b, 3);
+    all_talk(b);
+    /* Open: two rooms, fresh keys in each; nothing crosses. */
+    set_sidebar(b, true);
+    assert_int_equal(room_of(b, 0), 0x3);
+    assert_int_equal(room_of(b, 2), 0xc);
+    all_talk(b);
+    uint8_t side[FRAME], f[FRAME], re[FRAME];
+    size_t sn = speak(b, 0, side);
+    refuses(b, 2, side, sn);
+    refuses(b, 3, side, sn);
+    assert_false(tolk_e2ee_has_key(b->p[2].e, 0));
+    assert_false(tolk_e2ee_has_key(b->p[0].e, 2));
+    size_t rn = relabel(side, sn, tolk_sframe_kid(b->epoch - 1, 0), re); /* the open epoch's */
+    refuses(b, 2, re, rn);
+    /* Close: one room again; each side ratchets and sends its key to the other side only. */
+    assert_int_equal(set_sidebar(b, false), 8);
+    assert_true(tolk_e2ee_keys_agreed(b->p[2].e));
+    all_talk(b);
+    size_t n = speak(b, 0, f);
+    hears(b, 2, 0, f, n);
+    /* The sidebar's frames stay closed to the client, under any KID. */
+    refuses(b, 2, side, sn);
+    rn = relabel(side, sn, tolk_sframe_kid(b->epoch, 0), re);
+    refuses(b, 2, re, rn);
+    broker_free(b);
+}
+
+static void test_relief_interpreter_leaves(void **state)
+{
+    (void)state;
+    struct broker *b = broker_new();
+    b->p[0].role = CLINICIAN;
+    b->p[1].role = INTERPRETER; /* active, then hands over and leaves */
+    b->p[2].role = CLIENT;
+    b->p[3].role = INTERPRETER; /* the relief */
+    join(b, 0);
+    join(b, 1);
+    join(b, 2);
+    join(b, 3);
+    all_talk(b); /* a hand-over changes routing only: the same keys go on */
+    uint64_t last = b->epoch;
+    uint8_t f[FRAME], re[FRAME];
+    leave(b, 1);
+    all_talk(b);
+    for (unsigned s = 0; s < NP; s++) {
+        if (s == 1)
+            continue;
+        size_t n = speak(b, s, f);
+        refuses(b, 1, f, n); /* an epoch it never saw */
+        size_t rn = relabel(f, n, tolk_sframe_kid(last, s), re);
+        refuses(b, 1, re, rn); /* its keys of its last epoch do not open it */
+    }
+    struct tolk_e2ee_stats st = stats(b, 1);
+    assert_int_equal(st.decrypted, 3); /* only what it heard before it left */
+    assert_int_equal(st.no_key, 3);
+    assert_int_equal(st.auth_failed, 3);
     broker_free(b);
 }
 
@@ -898,6 +1136,9 @@ int main(void)
         cmocka_unit_test(test_lying_key_messages_refused),
         cmocka_unit_test(test_key_overtakes_event),
         cmocka_unit_test(test_events_checked),
+        cmocka_unit_test(test_waiting_client_gets_no_prebrief_key),
+        cmocka_unit_test(test_sidebar_keeps_the_client_out),
+        cmocka_unit_test(test_relief_interpreter_leaves),
         cmocka_unit_test(test_safety_codes),
         cmocka_unit_test(test_safety_code_vector),
         cmocka_unit_test(test_word_list),
