@@ -18,7 +18,8 @@
 #define BACKOFF_FIRST_MS    500
 #define BACKOFF_MAX_MS      30000
 #define PING_EVERY_S        15
-#define FIRST_JOIN_ATTEMPTS 3 /* before the first join; after it, retry until told to stop */
+#define FIRST_JOIN_ATTEMPTS 3    /* before the first join; after it, retry until told to stop */
+#define CLOSE_REMOVED       4001 /* the broker's close status when a clinician removed us */
 
 static const lws_retry_bo_t client_idle = {
     .secs_since_valid_ping = PING_EVERY_S, /* below the broker's 20 s and proxies' 30 s */
@@ -154,6 +155,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE:
         return on_receive(c, in, len);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (c->wsi == wsi && len >= 2 &&
+            (((const uint8_t *)in)[0] << 8 | ((const uint8_t *)in)[1]) == CLOSE_REMOVED)
+            c->removed = true;
+        return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
         return c->wsi == wsi ? write_one(c) : -1;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
@@ -226,6 +232,10 @@ static void schedule_reconnect(struct tolk_client *c, int error)
     drop_queue(c);
     if (c->state == CLIENT_CLOSED)
         return;
+    if (c->removed) { /* rejoining would only put us back in the waiting room */
+        client_stop(c, TOLK_EDENIED);
+        return;
+    }
     if (c->leaving || c->opts.no_reconnect || error == TOLK_ETLS ||
         (!c->ever_joined && c->stats.reconnects >= FIRST_JOIN_ATTEMPTS)) {
         client_stop(c, c->leaving ? 0 : error);
@@ -318,9 +328,25 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+/* A language tag's shape, as the broker checks it more closely: 2 to 35 letters, digits and
+ * hyphens, starting with a letter. */
+static bool lang_ok(const char *tag)
+{
+    size_t n = strlen(tag);
+    if (n < 2 || n >= TOLK_PROTO_LANG_MAX || !((tag[0] | 0x20) >= 'a' && (tag[0] | 0x20) <= 'z'))
+        return false;
+    return strspn(tag, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == n;
+}
+
 static int copy_options(struct tolk_client *c, const struct tolk_options *o)
 {
     c->opts = *o;
+    if (o->lang && o->lang[0]) {
+        if (!lang_ok(o->lang))
+            return TOLK_EINVAL;
+        memcpy(c->lang, o->lang, strlen(o->lang) + 1);
+    }
+    c->opts.lang = NULL; /* the caller's string; c->lang is ours */
     c->url = strdup(o->url);
     c->ca_file = dup_or_null(o->ca_file);
     c->identity_file = dup_or_null(o->identity_file);

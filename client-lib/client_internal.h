@@ -1,7 +1,7 @@
 /*
  * Internal to libtolk's client (client.c: lifecycle, connection and libwebsockets;
- * client_session.c: the protocol, keys, media and playout). Everything here runs on the client
- * thread.
+ * client_session.c: the protocol, keys, media and playout; client_interp.c: the interpreter
+ * leg's state, controls and accessors). Everything here runs on the client thread.
  */
 #ifndef TOLK_CLIENT_INTERNAL_H
 #define TOLK_CLIENT_INTERNAL_H
@@ -14,6 +14,7 @@
 #include "e2ee.h"
 #include "identity.h"
 #include "jitter.h"
+#include "mixer.h"
 #include "proto.h"
 #include "tolk.h"
 
@@ -51,6 +52,7 @@ struct remote {
 struct tolk_client {
     struct tolk_options opts;
     char *url, *ca_file, *identity_file; /* owned copies */
+    char lang[TOLK_PROTO_LANG_MAX];      /* opts.lang, copied; "" if not given */
     char host[256], path[128];
     int port;
 
@@ -58,6 +60,7 @@ struct tolk_client {
     struct lws *wsi;
     enum client_state state;
     bool ever_joined, leaving;
+    bool removed; /* the broker closed us with 4001: a clinician removed us; do not rejoin */
     unsigned backoff_ms;
 
     uint8_t *token; /* sodium_malloc'd, TOLK_PROTO_TOKEN_BYTES */
@@ -71,6 +74,13 @@ struct tolk_client {
     uint8_t session[TOLK_PROTO_SESSION_BYTES];
     bool safety_announced;
     struct remote remotes[TOLK_PROTO_MAX_PARTICIPANTS];
+
+    /* The latest state message (valid when has_state), and what follows from it. */
+    struct tolk_msg_state last;
+    bool has_state;
+    int presence;         /* enum tolk_presence: ours in the latest state */
+    bool pause_requested; /* tolk_client_pause(true) was called: microphone and speaker off */
+    struct tolk_mix_gains gains;
 
     struct tolk_audio_params audio;
     struct tolk_enc *enc;
@@ -106,5 +116,17 @@ void session_on_disconnect(struct tolk_client *c);
 void session_playout(struct tolk_client *c);
 int session_send_pcm_frame(struct tolk_client *c, const int16_t *pcm);
 void session_reset_remotes(struct tolk_client *c);
+void session_check_safety(struct tolk_client *c);
+void session_flush_keys(struct tolk_client *c);
+void session_send_text(struct tolk_client *c, const char *text, size_t n);
+
+/* client_interp.c */
+void interp_on_state(struct tolk_client *c, const struct tolk_msg_state *st);
+void interp_on_signal(struct tolk_client *c, const struct tolk_msg_control *m);
+void interp_on_handover(struct tolk_client *c, const struct tolk_msg_control *m);
+void interp_reset(struct tolk_client *c);
+/* Whether our microphone is on (admitted, not paused) and whether we play what we hear. */
+bool interp_may_send(const struct tolk_client *c);
+bool interp_may_play(const struct tolk_client *c);
 
 #endif

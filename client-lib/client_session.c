@@ -1,7 +1,8 @@
 /*
- * libtolk's session logic: the tolk.v1 exchange (hello, join, membership, keys), end-to-end
+ * libtolk's session logic: the tolk.v1 exchange (hello, join, roster, keys), end-to-end
  * encryption of media through e2ee.c, and playout through one jitter buffer and one Opus
- * decoder per remote participant.
+ * decoder per remote participant, mixed at the gains of the latest state (client_interp.c
+ * handles the state messages and the interpreter leg's controls).
  *
  * Playout runs on the client's clock, one tick per frame duration. A remote's tick yields a
  * packet (decoded), a confirmed loss (rebuilt with in-band FEC from the next packet when it is
@@ -14,11 +15,10 @@
 #include <string.h>
 
 #include "client_internal.h"
-#include "mixer.h"
 
 #define TEXT_MAX 4096
 
-static void send_text(struct tolk_client *c, const char *text, size_t n)
+void session_send_text(struct tolk_client *c, const char *text, size_t n)
 {
     if (n == 0 || client_queue(c, text, n, false) != 0)
         client_stop(c, TOLK_ENOMEM);
@@ -28,7 +28,7 @@ void session_on_established(struct tolk_client *c)
 {
     char text[256];
     c->state = CLIENT_HELLO;
-    send_text(c, text, tolk_proto_encode_hello(text, sizeof text, "libtolk/" TOLK_VERSION));
+    session_send_text(c, text, tolk_proto_encode_hello(text, sizeof text, "libtolk/" TOLK_VERSION));
 }
 
 static void send_join(struct tolk_client *c)
@@ -41,16 +41,17 @@ static void send_join(struct tolk_client *c)
         memcpy(j.resume, c->resume, sizeof j.resume);
         j.has_resume = true;
     }
+    memcpy(j.lang, c->lang, sizeof j.lang);
     char text[512];
     size_t n = tolk_proto_encode_join(text, sizeof text, &j);
     sodium_memzero(&j, sizeof j);
     c->state = CLIENT_JOINING;
-    send_text(c, text, n);
+    session_send_text(c, text, n);
     sodium_memzero(text, sizeof text);
 }
 
 /* Sends every key message e2ee has queued. */
-static void flush_keys(struct tolk_client *c)
+void session_flush_keys(struct tolk_client *c)
 {
     struct tolk_key_msg k;
     while (tolk_e2ee_next_outgoing(c->e2ee, &k) == 0) {
@@ -62,7 +63,7 @@ static void flush_keys(struct tolk_client *c)
         m.sealed_len = sizeof k.sealed;
         memcpy(m.sig, k.sig, sizeof m.sig);
         char text[1024];
-        send_text(c, text, tolk_proto_encode_key(text, sizeof text, &m));
+        session_send_text(c, text, tolk_proto_encode_key(text, sizeof text, &m));
     }
 }
 
@@ -94,14 +95,14 @@ static int remote_add(struct tolk_client *c, unsigned index, const char *role)
     return 0;
 }
 
-/* Announces the safety code once every present participant's key for this epoch is in. */
-static void check_safety(struct tolk_client *c)
+/*
+ * Announces the safety code once we are in a room and every member's key for this epoch is in.
+ * The code covers everyone present (docs/PROTOCOL.md), so a roster change changes it too.
+ */
+void session_check_safety(struct tolk_client *c)
 {
-    if (c->safety_announced || c->state != CLIENT_JOINED)
+    if (c->safety_announced || c->state != CLIENT_JOINED || !tolk_e2ee_keys_agreed(c->e2ee))
         return;
-    for (unsigned i = 0; i < TOLK_PROTO_MAX_PARTICIPANTS; i++)
-        if (c->remotes[i].present && !tolk_e2ee_has_key(c->e2ee, i))
-            return;
     char digits[32], words[128];
     if (tolk_e2ee_safety_code(c->e2ee, digits, sizeof digits, words, sizeof words) != 0)
         return;
@@ -114,14 +115,12 @@ static void check_safety(struct tolk_client *c)
     client_emit(c, &ev);
 }
 
-static void membership_changed(struct tolk_client *c, uint64_t epoch)
+/* The roster changed: owed keys may go out now, and the safety code is a new one. */
+static void roster_changed(struct tolk_client *c)
 {
-    c->epoch = epoch;
     c->safety_announced = false;
-    flush_keys(c);
-    struct tolk_event ev = {.type = TOLK_EVENT_EPOCH, .index = -1, .epoch = epoch};
-    client_emit(c, &ev);
-    check_safety(c);
+    session_flush_keys(c);
+    session_check_safety(c);
 }
 
 static void on_joined(struct tolk_client *c, const struct tolk_msg_joined *j)
@@ -147,17 +146,22 @@ static void on_joined(struct tolk_client *c, const struct tolk_msg_joined *j)
         client_stop(c, TOLK_ENOMEM);
         return;
     }
-    struct tolk_event ev = {
-        .type = TOLK_EVENT_JOINED, .index = (int)j->index, .role = j->role, .epoch = j->epoch};
+    c->epoch = j->epoch;
+    struct tolk_event ev = {.type = TOLK_EVENT_JOINED,
+                            .index = (int)j->index,
+                            .role = j->role,
+                            .epoch = j->epoch,
+                            .cause_by = -1};
     client_emit(c, &ev);
     for (size_t i = 0; i < j->nparticipants; i++) {
         struct tolk_event pe = {.type = TOLK_EVENT_PARTICIPANT_JOINED,
                                 .index = (int)peers[i].index,
                                 .role = j->participants[i].role,
-                                .epoch = j->epoch};
+                                .epoch = j->epoch,
+                                .cause_by = -1};
         client_emit(c, &pe);
     }
-    membership_changed(c, j->epoch);
+    roster_changed(c);
 }
 
 static void on_peer_joined(struct tolk_client *c, const struct tolk_msg_participant *p)
@@ -170,9 +174,10 @@ static void on_peer_joined(struct tolk_client *c, const struct tolk_msg_particip
     struct tolk_event ev = {.type = TOLK_EVENT_PARTICIPANT_JOINED,
                             .index = (int)p->who.index,
                             .role = p->who.role,
-                            .epoch = p->epoch};
+                            .epoch = p->epoch,
+                            .cause_by = -1};
     client_emit(c, &ev);
-    membership_changed(c, p->epoch);
+    roster_changed(c);
 }
 
 static void on_peer_left(struct tolk_client *c, const struct tolk_msg_participant *p)
@@ -185,9 +190,10 @@ static void on_peer_left(struct tolk_client *c, const struct tolk_msg_participan
     struct tolk_event ev = {.type = TOLK_EVENT_PARTICIPANT_LEFT,
                             .index = (int)p->who.index,
                             .reason = p->reason,
-                            .epoch = p->epoch};
+                            .epoch = p->epoch,
+                            .cause_by = -1};
     client_emit(c, &ev);
-    membership_changed(c, p->epoch);
+    roster_changed(c);
 }
 
 static void on_key(struct tolk_client *c, const struct tolk_msg_key *k)
@@ -195,17 +201,23 @@ static void on_key(struct tolk_client *c, const struct tolk_msg_key *k)
     /* a refused key message is counted by e2ee (keys_rejected); the session goes on */
     if (k->has_from && tolk_e2ee_on_key(c->e2ee, k->from, k->to, k->epoch, k->sealed, k->sealed_len,
                                         k->sig, sizeof k->sig) == 0)
-        check_safety(c);
+        session_check_safety(c);
 }
 
-/* A refusal while joining ends the client; later errors are reported and the session goes on. */
+/*
+ * A refusal while joining ends the client; later errors are reported and the session goes on.
+ * The broker's refusals of our controls (codes 1200..1299) are TOLK_EVENT_REFUSED.
+ */
 static void on_error(struct tolk_client *c, const struct tolk_msg_error *e)
 {
-    struct tolk_event ev = {.type = TOLK_EVENT_ERROR,
+    bool control = e->code >= 1200 && e->code < 1300;
+    struct tolk_event ev = {.type = control ? TOLK_EVENT_REFUSED : TOLK_EVENT_ERROR,
                             .index = -1,
                             .epoch = c->epoch,
                             .error = TOLK_EDENIED,
-                            .error_name = e->name};
+                            .error_name = e->name,
+                            .cause_by = -1,
+                            .broker_code = e->code};
     if (e->code == TOLK_PERR_UNSUPPORTED_VERSION)
         ev.error = TOLK_EVERSION;
     else if (e->code < 1100)
@@ -249,6 +261,18 @@ void session_on_text(struct tolk_client *c, const char *text, size_t len)
     case TOLK_MSG_KEY:
         on_key(c, &m.u.key);
         break;
+    case TOLK_MSG_STATE:
+        if (c->state == CLIENT_JOINED)
+            interp_on_state(c, &m.u.state);
+        break;
+    case TOLK_MSG_SIGNAL:
+        if (c->state == CLIENT_JOINED)
+            interp_on_signal(c, &m.u.control);
+        break;
+    case TOLK_MSG_HANDOVER:
+        if (c->state == CLIENT_JOINED)
+            interp_on_handover(c, &m.u.control);
+        break;
     default:
         break;
     }
@@ -274,8 +298,12 @@ void session_on_media(struct tolk_client *c, const uint8_t *frame, size_t len)
         c->stats.late++;
 }
 
+/* Encodes, encrypts and queues one frame; nothing at all while waiting or paused (the broker
+ * would drop it, and a prepaid data plan would pay for it). */
 int session_send_pcm_frame(struct tolk_client *c, const int16_t *pcm)
 {
+    if (!interp_may_send(c))
+        return 0;
     uint8_t pkt[TOLK_AUDIO_MAX_PACKET], frame[TOLK_AUDIO_MAX_PACKET + 64];
     int n = tolk_enc_encode(c->enc, pcm, pkt, sizeof pkt);
     if (n < 0)
@@ -316,22 +344,26 @@ static int play_remote(struct tolk_client *c, struct remote *r, int16_t *out)
     return 1;
 }
 
+/*
+ * One playout tick: every remote's frame, each mixed at the gain of the latest state (ramped
+ * from the previous one across this frame). While paused the buffers keep draining but nothing
+ * is played: the mix is silence and no participant's audio is handed out.
+ */
 static void tick(struct tolk_client *c)
 {
-    const int16_t *inputs[TOLK_PROTO_MAX_PARTICIPANTS];
-    float gains[TOLK_PROTO_MAX_PARTICIPANTS];
-    size_t n = 0;
+    _Static_assert(TOLK_PROTO_MAX_PARTICIPANTS == TOLK_MIX_MAX, "one gain per participant");
+    const int16_t *inputs[TOLK_MIX_MAX] = {0};
+    bool play = interp_may_play(c);
     for (int i = 0; i < TOLK_PROTO_MAX_PARTICIPANTS; i++) {
         struct remote *r = &c->remotes[i];
         if (!r->present || !r->jb)
             continue;
         int16_t *pcm = c->mix_tmp[i];
-        if (play_remote(c, r, pcm) && c->opts.on_audio)
+        if (play_remote(c, r, pcm) && play && c->opts.on_audio)
             c->opts.on_audio(c, i, pcm, (size_t)c->frame_samples, c->opts.user);
-        inputs[n] = pcm;
-        gains[n++] = 1.0f;
+        inputs[i] = play ? pcm : NULL;
     }
-    tolk_mix(inputs, gains, n, (size_t)c->frame_samples, c->mix_out);
+    tolk_mix_gains_mix(&c->gains, inputs, (size_t)c->frame_samples, c->mix_out);
     if (c->opts.on_audio)
         c->opts.on_audio(c, -1, c->mix_out, (size_t)c->frame_samples, c->opts.user);
 }
@@ -356,6 +388,7 @@ void session_on_disconnect(struct tolk_client *c)
     c->pcm_fill = 0;
     c->index = -1;
     c->safety_announced = false;
+    interp_reset(c);
     struct tolk_e2ee_stats e = {0};
     if (c->e2ee)
         tolk_e2ee_get_stats(c->e2ee, &e); /* the next connection gets a new e2ee: keep counts */

@@ -15,6 +15,7 @@
 #ifndef TOLK_H
 #define TOLK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,38 @@ enum tolk_event_type {
     TOLK_EVENT_RECONNECTING,       /* the connection dropped; retrying after retry_ms: error */
     TOLK_EVENT_ERROR,              /* the broker refused something: error, error_name */
     TOLK_EVENT_CLOSED,             /* the client stopped for good (left, refused, or gave up) */
+    /* the interpreter leg (docs/INTERPRETING.md); added after 0.1.0 */
+    TOLK_EVENT_STATE,    /* the session's state changed: presence, mode, sidebar, cause, ... */
+    TOLK_EVENT_SIGNAL,   /* an interpreter signalled: index (from), name ("slow_down", ...) */
+    TOLK_EVENT_HANDOVER, /* index (from) asks for, or answers, a hand-over: name ("request",
+                            "accepted", "declined") */
+    TOLK_EVENT_REFUSED,  /* the broker refused one of our controls: error_name, broker_code */
+};
+
+/* Our presence, and each participant's (docs/INTERPRETING.md, "Participants"). */
+enum tolk_presence {
+    TOLK_PRESENCE_UNKNOWN = 0, /* before the first state message */
+    TOLK_PRESENCE_WAITING,     /* in the waiting room: no media either way */
+    TOLK_PRESENCE_ADMITTED,    /* in the session */
+    TOLK_PRESENCE_PAUSED,      /* admitted, microphone and speaker off */
+};
+
+enum tolk_mode {
+    TOLK_MODE_UNKNOWN = 0, /* before the first state message */
+    TOLK_MODE_CONSECUTIVE,
+    TOLK_MODE_SIMULTANEOUS,
+};
+
+enum tolk_signal {
+    TOLK_SIGNAL_SLOW_DOWN = 1,
+    TOLK_SIGNAL_REPEAT,
+    TOLK_SIGNAL_MOMENT,
+};
+
+enum tolk_handover {
+    TOLK_HANDOVER_REQUEST = 1, /* ask the partner to take over (or to hand over) */
+    TOLK_HANDOVER_ACCEPT,      /* answer a request: active and passive swap at once */
+    TOLK_HANDOVER_DECLINE,
 };
 
 /*
@@ -103,6 +136,15 @@ struct tolk_event {
     int error;                 /* ERROR, RECONNECTING, CLOSED: a TOLK_E* code, 0 if none */
     const char *error_name;    /* ERROR: the broker's stable name ("outside_window", ...) */
     unsigned retry_ms;         /* RECONNECTING: delay before the next attempt */
+    /* added after 0.1.0 (at the end, so that older callers stay compatible): */
+    int presence;      /* STATE: our enum tolk_presence after the change */
+    int mode;          /* STATE: enum tolk_mode */
+    int sidebar;       /* STATE: 1 while a sidebar is open */
+    const char *cause; /* STATE: what caused it ("join", "admit", "mode", ...), or "" */
+    int cause_by;      /* STATE: the participant whose message caused it, or -1 */
+    const char *name;  /* SIGNAL: "slow_down", "repeat", "moment"; HANDOVER: "request",
+                          "accepted", "declined" */
+    int broker_code;   /* ERROR, REFUSED: the broker's stable numeric code (1201, ...), else 0 */
 };
 
 typedef void (*tolk_event_cb)(tolk_client *client, const struct tolk_event *event, void *user);
@@ -133,6 +175,10 @@ struct tolk_options {
     tolk_event_cb on_event;    /* may be NULL */
     tolk_audio_cb on_audio;    /* may be NULL */
     void *user;                /* passed to the callbacks */
+    /* added after 0.1.0 (at the end, so that older callers stay compatible): */
+    const char *lang; /* the language we listen in, a BCP 47 tag ("ar", "prs-AF"); NULL or "":
+                         not given (simultaneous interpretation then reaches us ducked only if
+                         the broker can tell our language otherwise) */
 };
 
 /*
@@ -185,6 +231,93 @@ TOLK_API size_t tolk_client_peer_count(const tolk_client *client);
 /* The current safety code (both forms), or TOLK_EAGAIN before keys are agreed. */
 TOLK_API int tolk_client_safety_code(const tolk_client *client, char *digits, size_t digits_len,
                                      char *words, size_t words_len);
+
+/* ---------------------------------------------------------------------------------------- */
+/* The interpreter leg: waiting room, sidebars, modes, controls (added after 0.1.0)          */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * docs/INTERPRETING.md describes the session these calls steer. Clients and support persons
+ * join in the waiting room; clinicians and interpreters are admitted by their tokens. After
+ * every change the broker sends each participant a state message: libtolk then moves the
+ * media keys to the receiver's room (a waiting participant holds no key of anyone, and sends
+ * no media at all), mixes each sender at the gain the state gives (a gain change is heard from
+ * the next frame on, ramped across that frame), and reports TOLK_EVENT_STATE.
+ *
+ * Every control below is sent to the broker and returns at once: 0 when it was queued,
+ * TOLK_ESTATE when not joined, TOLK_EINVAL for an argument outside its contract, TOLK_ENOMEM.
+ * The broker decides (roles it allows are in docs/INTERPRETING.md, "Controls"): the answer is
+ * a TOLK_EVENT_STATE that shows the change, or a TOLK_EVENT_REFUSED with the broker's stable
+ * code and name ("not_allowed", "interpreter_active", ...). All are for the client thread.
+ */
+
+/* Clinician: admit the waiting client or support person INDEX. READMIT: if its connection
+ * drops or it rejoins later within its token's window, it comes straight back in. */
+TOLK_API int tolk_client_admit(tolk_client *client, int index, bool readmit);
+
+/* Clinician: send the admitted client or support person INDEX back to the waiting room. */
+TOLK_API int tolk_client_hold(tolk_client *client, int index);
+
+/* Clinician: disconnect the client or support person INDEX (it loses readmit). */
+TOLK_API int tolk_client_remove(tolk_client *client, int index);
+
+/* Clinician: open (OPEN true) or close a sidebar: clinician and interpreters apart from the
+ * client and support persons, with keys nobody on the other side holds. */
+TOLK_API int tolk_client_sidebar(tolk_client *client, bool open);
+
+/* Clinician: TOLK_MODE_CONSECUTIVE or TOLK_MODE_SIMULTANEOUS for everyone. */
+TOLK_API int tolk_client_set_mode(tolk_client *client, int mode);
+
+/* Interpreter: the language we speak into (a BCP 47 tag, copied); "" means the client's. */
+TOLK_API int tolk_client_set_channel(tolk_client *client, const char *lang);
+
+/* Interpreter: show the others in our room a signal (enum tolk_signal). */
+TOLK_API int tolk_client_signal(tolk_client *client, int which);
+
+/* Interpreter: ask for a hand-over, or answer the partner's request (enum tolk_handover). */
+TOLK_API int tolk_client_handover(tolk_client *client, int action);
+
+/*
+ * Any admitted participant: pause (PAUSED true) or resume. While paused the client sends no
+ * audio (the microphone is off from this call on) and plays silence; the others are told
+ * "paused". Resuming takes effect when the broker's state says we are admitted again.
+ */
+TOLK_API int tolk_client_pause(tolk_client *client, bool paused);
+
+/* Any admitted participant: announce (ON true) that we record, or that we stopped. Refused
+ * (recording_not_allowed) unless the session's policy allows recording. */
+TOLK_API int tolk_client_announce_recording(tolk_client *client, bool on);
+
+/* The latest state. Before the first state message: TOLK_PRESENCE_UNKNOWN, TOLK_MODE_UNKNOWN,
+ * 0. Any of them on the client thread. */
+TOLK_API int tolk_client_presence(const tolk_client *client);
+TOLK_API int tolk_client_mode(const tolk_client *client);
+TOLK_API int tolk_client_sidebar_open(const tolk_client *client);
+
+#define TOLK_GAIN_MUTED (-32768) /* tolk_participant.gain_cb of a sender we do not hear */
+
+/* One participant as the latest state describes it (ourselves included). */
+struct tolk_participant {
+    int index;
+    char role[16];    /* "client", "clinician", "interpreter", "support" */
+    int presence;     /* enum tolk_presence */
+    char lang[36];    /* the language it listens in, or "" */
+    int interpreter;  /* interpreters: 1 active, 2 passive; others 0 */
+    char channel[36]; /* interpreters: the language they speak into ("" before it is known) */
+    int recording;    /* 1 if it announced that it records */
+    int is_self;      /* 1 for ourselves */
+    int in_room;      /* 1 if in our room: we hold each other's keys (never while waiting) */
+    int gain_cb;      /* the gain we hear it at, in centibels (0 full, -150 ducked 15 dB), or
+                         TOLK_GAIN_MUTED */
+};
+
+/*
+ * Copies up to MAX participants of the latest state, by index, into OUT (the caller's array)
+ * and returns how many there are (possibly more than MAX; 0 before the first state). OUT may be
+ * NULL when MAX is 0.
+ */
+TOLK_API size_t tolk_client_participants(const tolk_client *client, struct tolk_participant *out,
+                                         size_t max);
 
 /* Counters, for diagnostics and tests. */
 struct tolk_stats {
