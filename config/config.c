@@ -54,8 +54,8 @@ static const char *const LEVEL_NAMES[] = {
     [TOLK_LOG_DEBUG] = "debug",
 };
 static const char *const LOOP_NAMES[] = {[TOLK_LOOP_LIBEV] = "libev", [TOLK_LOOP_POLL] = "poll"};
-static const char *const SECTIONS[] = {"server", "tls",          "store",  "log",
-                                       "limits", "appointments", "session"};
+static const char *const SECTIONS[] = {"server", "tls",          "store",   "log",
+                                       "limits", "appointments", "session", "web"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -225,6 +225,7 @@ static const struct key_spec KEYS[] = {
     {"appointments", "join_grace_minutes", parse_number, FIELD(join_grace_minutes), 0, 240},
     {"session", "duck_floor_db", parse_number, FIELD(duck_floor_db), 0, 60},
     {"session", "allow_recording", parse_bool, FIELD(allow_recording), 0, 0},
+    {"web", "root", parse_path, FIELD(web_root), 0, 0},
 };
 
 /* Everything one load needs, on the caller's stack. */
@@ -435,6 +436,7 @@ void tolk_config_defaults(struct tolk_config *cfg)
     cfg->join_grace_minutes = 15;
     cfg->duck_floor_db = 15;
     cfg->allow_recording = false;
+    snprintf(cfg->web_root, sizeof cfg->web_root, "auto");
 }
 
 /* Writes 'FILE: cannot read: REASON' and returns -1. */

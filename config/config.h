@@ -63,6 +63,9 @@ struct tolk_config {
     /* [session] */
     uint32_t duck_floor_db; /* simultaneous mode: the floor under the interpretation, dB down */
     bool allow_recording;   /* may a participant record (announced to all)? default no */
+
+    /* [web] */
+    char web_root[TOLK_CONFIG_PATH_MAX]; /* the staff page's files, or "auto" (see tolkd.conf) */
 };
 
 /* Fills *cfg with the built-in defaults (the values documented in config/tolkd.conf). */

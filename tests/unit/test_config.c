@@ -113,6 +113,7 @@ static void assert_config_equal(const struct tolk_config *a, const struct tolk_c
     assert_int_equal(a->join_grace_minutes, b->join_grace_minutes);
     assert_int_equal(a->duck_floor_db, b->duck_floor_db);
     assert_int_equal(a->allow_recording, b->allow_recording);
+    assert_string_equal(a->web_root, b->web_root);
 }
 
 static void test_defaults(void **state)
@@ -136,6 +137,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.join_grace_minutes, 15);
     assert_int_equal(cfg.duck_floor_db, 15);
     assert_false(cfg.allow_recording);
+    assert_string_equal(cfg.web_root, "auto");
     assert_int_equal(cfg.max_message_bytes, 65536);
     assert_int_equal(cfg.send_queue_depth, 64);
 }
@@ -181,6 +183,7 @@ static const char *const ALL_KEYS[] = {
     "join_grace_minutes",
     "duck_floor_db",
     "allow_recording",
+    "root",
 };
 #define KEY_COUNT (sizeof ALL_KEYS / sizeof ALL_KEYS[0])
 
@@ -393,6 +396,19 @@ static void test_bool_values(void **state)
     assert_true(cfg.allow_recording);
     expect_ok("[session]\nallow_recording = no\n", &cfg);
     assert_false(cfg.allow_recording);
+}
+
+static void test_web_root(void **state)
+{
+    struct tolk_config cfg;
+
+    (void)state;
+    expect_ok("[web]\nroot = /usr/share/tolk/web\n", &cfg);
+    assert_string_equal(cfg.web_root, "/usr/share/tolk/web");
+    expect_ok("[web]\nroot = ./auto\n", &cfg);
+    assert_string_equal(cfg.web_root, "./auto");
+    expect_error("[web]\nroot =\n", 2, "[web] root: expected a path", "got \"\"");
+    expect_error("[web]\nhome = web\n", 2, "[web] home: unknown key; expected one of root", NULL);
 }
 
 static void test_bad_paths(void **state)
@@ -698,6 +714,7 @@ int main(void)
         cmocka_unit_test(test_numeric_bad_values),
         cmocka_unit_test(test_bad_enum_values),
         cmocka_unit_test(test_bool_values),
+        cmocka_unit_test(test_web_root),
         cmocka_unit_test(test_bad_paths),
         cmocka_unit_test(test_line_length_limit),
         cmocka_unit_test(test_nul_byte),
