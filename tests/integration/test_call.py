@@ -1,6 +1,8 @@
 """Three real libtolk participants (tolk-call) in one end-to-end-encrypted session through the
 real tolkd over TLS: speech arrives bit-exact, the broker only ever relays ciphertext, safety
-codes agree, a leave moves the others to a new epoch, and a dropped connection comes back."""
+codes agree, a leave moves the others to a new epoch, and a dropped connection comes back.
+The client joins in the waiting room; the clinician admits it as it arrives (--admit), and
+everyone waits for all three in its room (--wait-for 3) before speaking."""
 
 import json
 import math
@@ -107,6 +109,8 @@ class CallBase(unittest.TestCase):
         return os.path.join(self.dir, name)
 
     def call(self, role, extra=(), seconds=None, url=None):
+        if role == "clinician":  # the client joins in the waiting room: let it in, as it comes
+            extra = ("--admit", *extra)
         out_dir = self.path("from-" + role)
         os.makedirs(out_dir, exist_ok=True)
         args = [TOLK_CALL, "--url", url or self.info["url"], "--token", self.info["tokens"][role],
