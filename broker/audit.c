@@ -13,6 +13,21 @@ void tolkd_audit_key_derive(const unsigned char datakey[TOLKD_DATAKEY_BYTES],
                        strlen(AUDIT_KEY_LABEL), datakey, TOLKD_DATAKEY_BYTES);
 }
 
+uint8_t *tolkd_audit_key_new(const unsigned char datakey[TOLKD_DATAKEY_BYTES])
+{
+    uint8_t *key = sodium_malloc(TOLK_AUDIT_KEY_BYTES);
+    if (!key)
+        return NULL;
+    tolkd_audit_key_derive(datakey, key);
+    sodium_mprotect_readonly(key);
+    return key;
+}
+
+void tolkd_audit_key_free(uint8_t *key)
+{
+    sodium_free(key); /* wipes it first; NULL is a no-op */
+}
+
 const char *tolkd_audit_fault_code(int fault)
 {
     switch (fault) {

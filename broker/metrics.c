@@ -48,6 +48,10 @@ static const struct metric_row rows[] = {
         "Media frames dropped for an epoch too old or not begun."),
     ROW(drops_too_old, "tolk_dropped_too_old_total", "counter",
         "Media frames dropped because they waited too long in a receiver's queue."),
+    ROW(drops_not_routed, "tolk_dropped_not_routed_total", "counter",
+        "Media frames dropped because the sender was waiting or paused."),
+    ROW(refusals_unaudited, "tolk_refusals_unaudited_total", "counter",
+        "Refused joins and controls not audited because the audit budget for refusals ran dry."),
 };
 
 static int append(size_t cap, size_t *used, int n)

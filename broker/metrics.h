@@ -33,6 +33,8 @@ struct tolk_metrics {
     uint64_t drops_forged;         /* media frames whose sender index is not the connection's */
     uint64_t drops_stale_epoch;    /* media frames of an epoch that is too old or not yet begun */
     uint64_t drops_too_old;        /* media frames that waited too long in a receiver's queue */
+    uint64_t drops_not_routed;     /* media frames from a waiting or paused participant */
+    uint64_t refusals_unaudited;   /* refused joins and controls past the audit budget */
 };
 
 /*
