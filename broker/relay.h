@@ -1,10 +1,15 @@
 /*
- * The session relay: join, leave, key distribution and media forwarding between the
- * participants of a session. It decides; the transport (ws.c) moves bytes. No libwebsockets
- * here: connections are opaque pointers and the transport provides the few calls below.
+ * The session relay: join, leave, the interpreter leg's controls (relay_control.c), key
+ * distribution and media forwarding between the participants of a session. It decides; the
+ * transport (ws.c) moves bytes. No libwebsockets here: connections are opaque pointers and the
+ * transport provides the few calls below.
  *
  * The relay never holds a key that can decrypt media: it reads only the SFrame header (sender
- * index and epoch in the KID) and forwards the frame as it came.
+ * index and epoch in the KID) and forwards the frame as it came, to the receivers the
+ * session's routing table names for its sender (docs/INTERPRETING.md).
+ *
+ * Joins, leaves, admits, holds, removes and refusals are written to the audit log (store.h,
+ * "Audit log") by ids only; nothing on the media path touches the store.
  */
 #ifndef TOLK_RELAY_H
 #define TOLK_RELAY_H
@@ -27,10 +32,20 @@ struct tolkd_peer {
     unsigned index;
 };
 
+/* A budget of audit entries for refusals (tokens refilled over time), so that a peer sending
+ * refused messages in a loop cannot make the broker write to its store in that loop. */
+struct tolkd_relay_budget {
+    uint64_t at_ms; /* last refill */
+    unsigned tokens;
+};
+
 struct tolkd_relay {
     struct tolk_store *store;
     struct tolk_metrics *metrics;
     struct tolk_sess_registry sessions;
+    struct tolk_sess_policy policy; /* [session] of the configuration */
+    const uint8_t *audit_key;       /* TOLK_AUDIT_KEY_BYTES, the server's; NULL: no audit */
+    struct tolkd_relay_budget refusals;
     struct tolkd_relay_faults *faults; /* test builds only (tolkd-test), else NULL */
 };
 

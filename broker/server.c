@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "audit.h"
 #include "log.h"
 #include "proto.h"
 #include "transport.h"
@@ -279,6 +280,15 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
     d.started_us = tolkd_now_us();
     d.relay.store = store;
     d.relay.metrics = &d.metrics;
+    d.relay.policy.duck_cb = (int16_t)(-10 * (int)cfg->duck_floor_db);
+    d.relay.policy.allow_recording = cfg->allow_recording;
+    uint8_t *audit_key = tolkd_audit_key_new(datakey);
+    if (!audit_key) {
+        snprintf(err, errlen, "out of memory for the audit key");
+        tolkd_api_free(d.api);
+        return -1;
+    }
+    d.relay.audit_key = audit_key;
     const struct lws_protocols protocols[] = {
         {"http", tls_callback, tolkd_http_pss_size(), 0, 0, NULL, 0},
         {TOLK_PROTO_SUBPROTOCOL, tolkd_ws_callback, tolkd_ws_pss_size(), 4096, 0, NULL, 0},
@@ -291,6 +301,7 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
     if (cfg->event_loop == TOLK_LOOP_LIBEV) {
         if (!(loop = new_ev_loop(&d, sigs))) {
             snprintf(err, errlen, "cannot create the libev event loop");
+            tolkd_audit_key_free(audit_key);
             tolkd_api_free(d.api);
             return -1;
         }
@@ -305,6 +316,7 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
                  cfg->listen_host, (unsigned)cfg->listen_port);
         if (loop)
             ev_loop_destroy(loop);
+        tolkd_audit_key_free(audit_key);
         tolkd_api_free(d.api);
         return -1;
     }
@@ -323,6 +335,8 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
         ev_loop_destroy(loop);
     ev_loop_owned = NULL;
     tolkd_relay_clear(&d.relay);
+    d.relay.audit_key = NULL;
+    tolkd_audit_key_free(audit_key);
     tolkd_api_free(d.api);
     return 0;
 }

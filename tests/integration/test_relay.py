@@ -100,13 +100,19 @@ class RelayTest(unittest.TestCase):
         self.broker.stop()
 
     def three(self):
+        """Clinician, interpreter and client, the client admitted from the waiting room."""
         people = [Participant(self.broker.port, self.tokens[r], r)
                   for r in ("clinician", "interpreter", "client")]
         for p in people:
             self.assertEqual(p.join()["type"], "joined")
+        people[0].ws.send_json({"type": "admit", "index": people[2].index})
+        state = people[0].expect("state")
+        while state.get("cause", {}).get("type") != "admit":
+            state = people[0].expect("state")
+        people[0].epoch = state["epoch"]
         for p in people:  # everyone learns the final epoch
-            while p.epoch < people[-1].epoch:
-                p.epoch = p.expect("participant_joined")["epoch"]
+            while p.epoch < state["epoch"]:
+                p.epoch = p.expect("state")["epoch"]
         return people
 
     def test_demo_file(self):
@@ -169,7 +175,7 @@ class RelayTest(unittest.TestCase):
         a.ws.send_frame(0x2, frame(a.epoch, a.index, 1))
         b.recv_media()
         other.ws.send_json({"type": "hello", "versions": [1]})  # a probe to read up to
-        self.assertEqual(other.ws.recv_json()["name"], "duplicate_hello")
+        self.assertEqual(other.expect("error")["name"], "duplicate_hello")
 
     def test_key_relay(self):
         a, b, c = self.three()

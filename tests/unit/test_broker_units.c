@@ -158,7 +158,7 @@ static int join(struct tolk_sess_registry *reg, const struct tolk_token_grant *g
         memcpy(m.resume, resume, sizeof m.resume);
         m.has_resume = true;
     }
-    struct tolk_join_request rq = {g, hash, &m, fresh, conn};
+    struct tolk_join_request rq = {g, hash, &m, fresh, conn, NULL};
     return tolk_sess_join(reg, &rq, out);
 }
 
