@@ -14,10 +14,18 @@
 #define DEMO_LENGTH_S  (2 * 3600)
 #define DEMO_MAX_COUNT 10000
 
-static const char *const demo_roles[3] = {"client", "clinician", "interpreter"};
+#define DEMO_TOKENS 5
+
+/* The name each token has in the file, and the role it joins with: a relief interpreter (a
+ * second interpreter, who joins passive) and a support person too, so that every part of the
+ * interpreter leg can be tried with one demo session. */
+static const char *const demo_names[DEMO_TOKENS] = {"client", "clinician", "interpreter",
+                                                    "relief_interpreter", "support"};
+static const char *const demo_roles[DEMO_TOKENS] = {"client", "clinician", "interpreter",
+                                                    "interpreter", "support"};
 
 struct demo_session {
-    char tokens[3][TOLKD_TOKEN_TEXT];
+    char tokens[DEMO_TOKENS][TOLKD_TOKEN_TEXT];
 };
 
 struct tolkd_demo {
@@ -31,11 +39,11 @@ static int book_one(struct tolk_store *st, struct demo_session *out, int64_t now
     struct tolk_appointment a = {
         .starts_at = now, .ends_at = now + DEMO_LENGTH_S, .status = TOLK_APPOINTMENT_BOOKED};
     uint8_t ref[16], token[TOLKD_TOKEN_BYTES];
-    struct tolk_join_token tokens[3];
+    struct tolk_join_token tokens[DEMO_TOKENS];
     tolkd_random(ref, sizeof ref);
     for (size_t i = 0; i < sizeof ref; i++)
         snprintf(a.ref + 2 * i, 3, "%02x", ref[i]);
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < DEMO_TOKENS; r++) {
         memset(&tokens[r], 0, sizeof tokens[r]);
         tolkd_token_new(token, out->tokens[r], tokens[r].hash);
         snprintf(tokens[r].role, sizeof tokens[r].role, "%s", demo_roles[r]);
@@ -43,7 +51,7 @@ static int book_one(struct tolk_store *st, struct demo_session *out, int64_t now
         tokens[r].valid_until = a.ends_at + window->grace_s;
     }
     memset(token, 0, sizeof token);
-    if (tolk_store_appointment_create(st, &a, tokens, 3) != TOLK_STORE_OK) {
+    if (tolk_store_appointment_create(st, &a, tokens, DEMO_TOKENS) != TOLK_STORE_OK) {
         snprintf(err, errlen, "cannot book the demo appointment: %s", tolk_store_errmsg(st));
         return -1;
     }
@@ -78,8 +86,8 @@ int tolkd_demo_create(struct tolk_store *st, unsigned count, const struct tolkd_
 static json_t *session_json(const struct demo_session *s)
 {
     json_t *o = json_object();
-    for (int r = 0; r < 3; r++)
-        json_object_set_new(o, demo_roles[r], json_string(s->tokens[r]));
+    for (int r = 0; r < DEMO_TOKENS; r++)
+        json_object_set_new(o, demo_names[r], json_string(s->tokens[r]));
     return o;
 }
 

@@ -1,11 +1,13 @@
 /*
  * --demo-session: books demo appointments that start now, with a join token for the client,
- * the clinician and the interpreter of each, and writes them to a JSON file (mode 0600) once
- * tolkd listens, so that the README's run command can say how to join:
+ * the clinician, the interpreter, a relief interpreter (role interpreter) and a support person
+ * of each, and writes them to a JSON file (mode 0600) once tolkd listens, so that the README's
+ * run command can say how to join:
  *
  *   {"url": "wss://127.0.0.1:8443/ws", "ca": "tolk-data/tls/ca.pem",
- *    "tokens": {"client": "...", "clinician": "...", "interpreter": "..."},
- *    "sessions": [{"client": "...", "clinician": "...", "interpreter": "..."}, ...]}
+ *    "tokens": {"client": "...", "clinician": "...", "interpreter": "...",
+ *               "relief_interpreter": "...", "support": "..."},
+ *    "sessions": [{"client": "...", "clinician": "...", ...}, ...]}
  *
  * "tokens" is the first session; "sessions" lists all of them (--demo-count, for benchmarks).
  */
