@@ -21,6 +21,7 @@
 #include "log.h"
 #include "secrets.h"
 #include "transport.h"
+#include "web.h"
 
 #define QUERY_MAX        1024
 #define AUTH_MAX         128
@@ -362,6 +363,9 @@ static int api_begin(struct lws *wsi, struct tolkd *d, struct http_pss *pss, con
         return api_refuse(wsi, pss, TOLKD_API_LENGTH_REQUIRED, false);
     if (api_collect(wsi, path, pss->api, &e) != 0)
         return api_refuse(wsi, pss, e, !pss->hard_close);
+    struct tolkd_api_response cross; /* a state change from another site's page (web.h) */
+    if (tolkd_web_refuse_cross_site(wsi, m, &cross))
+        return api_answer(wsi, pss, &cross, !pss->hard_close);
     if (len == 0)
         return api_dispatch(wsi, d, pss, !pss->hard_close);
     pss->api->body_cap = (size_t)len;
@@ -420,6 +424,9 @@ static int on_http(struct lws *wsi, struct tolkd *d, struct http_pss *pss, const
     pss->hard_close = pss->closing = false;
     if (is_api_path(path))
         return api_begin(wsi, d, pss, path);
+    int web = tolkd_web_serve(wsi, d->cfg.web_root, path); /* the staff page's files */
+    if (web != TOLKD_WEB_NO_FILE)
+        return web;
     route(wsi, d, path, &r);
     return start_response(wsi, pss, &r);
 }
