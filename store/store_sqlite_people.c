@@ -32,6 +32,17 @@ static int bind_opt_text(sqlite3_stmt *q, int i, const char *text)
     return text[0] == '\0' ? sqlite3_bind_null(q, i) : bind_text(q, i, text);
 }
 
+/*
+ * bind_opt_text for a TEXT that dies before the statement is stepped (a local of the binding
+ * function): bind_text binds without copying, so SQLite would read a dead stack frame. Here
+ * SQLite copies it.
+ */
+static int bind_opt_copy(sqlite3_stmt *q, int i, const char *text)
+{
+    return text[0] == '\0' ? sqlite3_bind_null(q, i)
+                           : sqlite3_bind_text(q, i, text, -1, SQLITE_TRANSIENT);
+}
+
 static int note_locked(struct sq *s, const struct tolk_audit_note *note, int64_t id, const char *op)
 {
     char subject[TOLK_STORE_REF_MAX];
@@ -52,7 +63,7 @@ static int bind_client(sqlite3_stmt *q, const struct tolk_client *c)
     if (rc == SQLITE_OK)
         rc = bind_opt_text(q, 2, c->written_language);
     if (rc == SQLITE_OK)
-        rc = bind_opt_text(q, 3, gender);
+        rc = bind_opt_copy(q, 3, gender);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int(q, 4, c->prefer_same_interpreter);
     if (rc == SQLITE_OK)
@@ -454,7 +465,7 @@ static int bind_profile(sqlite3_stmt *q, const struct tolk_interpreter_profile *
     int rc = bind_text(q, 1, p->code);
 
     if (rc == SQLITE_OK)
-        rc = bind_opt_text(q, 2, gender);
+        rc = bind_opt_copy(q, 2, gender);
     if (rc == SQLITE_OK)
         rc = bind_text(q, 3, p->zone);
     if (rc == SQLITE_OK)
