@@ -161,7 +161,7 @@ void tolk_sess_state(const struct tolk_sess *sess, unsigned r, const char *cause
 static inline bool tolk_sess_same_room(const struct tolk_sess *sess, unsigned i, unsigned to)
 {
     return i < TOLK_ROUTE_MAX && to < TOLK_ROUTE_MAX && i != to &&
-           (sess->table.room[i] >> to & 1u) != 0;
+           ((unsigned)sess->table.room[i] >> to & 1u) != 0;
 }
 
 #endif

@@ -18,14 +18,14 @@
 
 #include "accounts.h"
 #include "http.h"
+#include "remote.h"
 #include "store.h"
 #include "token.h"
 #include "tolkctl.h"
 
-#define API "/api/v1"
+#define API TOLKCTL_API
 
-/* Zeroes the string value at KEY of OBJ (if any) in place, before OBJ is freed. */
-static void wipe_member(json_t *obj, const char *key)
+void tolkctl_wipe_member(json_t *obj, const char *key)
 {
     json_t *s = json_object_get(obj, key);
 
@@ -33,19 +33,19 @@ static void wipe_member(json_t *obj, const char *key)
         sodium_memzero((char *)(uintptr_t)json_string_value(s), json_string_length(s));
 }
 
-static const char *str(const json_t *obj, const char *key)
+const char *tolkctl_str(const json_t *obj, const char *key)
 {
     const char *s = json_string_value(json_object_get(obj, key));
 
     return s ? s : "?";
 }
 
-static json_int_t num(const json_t *obj, const char *key)
+json_int_t tolkctl_num(const json_t *obj, const char *key)
 {
     return json_integer_value(json_object_get(obj, key));
 }
 
-static const char *utc(json_int_t t, char *buf, size_t cap)
+const char *tolkctl_utc(json_int_t t, char *buf, size_t cap)
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -108,7 +108,7 @@ static int api_call(const struct options *o, const char *method, const char *pat
     return rc;
 }
 
-static int print_json(const json_t *j)
+int tolkctl_print_json(const json_t *j)
 {
     if (json_dumpf(j, stdout, JSON_COMPACT) != 0)
         return tolkctl_fail(EXIT_REFUSED, "%s", "cannot write the output");
@@ -135,9 +135,8 @@ static char *load_token(const struct options *o, char *path, size_t cap)
     return token;
 }
 
-/* A call with the saved token. */
-static int authed(const struct options *o, const char *method, const char *path, const char *body,
-                  json_t **out)
+int tolkctl_api(const struct options *o, const char *method, const char *path, const char *body,
+                json_t **out)
 {
     char file[4096];
     char *token = load_token(o, file, sizeof file);
@@ -169,14 +168,14 @@ static char *credentials_body(const struct options *o, const char *role)
             text = json_dumps(j, JSON_COMPACT);
         if (!text)
             tolkctl_fail(EXIT_REFUSED, "%s", "the password must be UTF-8 (or out of memory)");
-        wipe_member(j, "password");
+        tolkctl_wipe_member(j, "password");
         json_decref(j);
     }
     sodium_free(password);
     return text;
 }
 
-static void free_secret_text(char *text)
+void tolkctl_free_secret(char *text)
 {
     if (text) {
         sodium_memzero(text, strlen(text));
@@ -200,12 +199,12 @@ static int save_login(const struct options *o, json_t *j)
     if (rc == 0 && !json_is_string(json_object_get(j, "token")))
         rc = tolkctl_fail(EXIT_REFUSED, "%s", "tolkd's answer holds no token");
     if (rc == 0)
-        rc = tolkctl_token_save(path, str(j, "token"));
+        rc = tolkctl_token_save(path, tolkctl_str(j, "token"));
     if (rc == 0)
         printf("logged in as %s (account %" JSON_INTEGER_FORMAT ", role %s) until %s; token "
                "saved to %s\n",
-               o->username, num(j, "account_id"), str(j, "role"),
-               utc(num(j, "expires_at"), until, sizeof until), path);
+               o->username, tolkctl_num(j, "account_id"), tolkctl_str(j, "role"),
+               tolkctl_utc(tolkctl_num(j, "expires_at"), until, sizeof until), path);
     return rc;
 }
 
@@ -222,10 +221,10 @@ static int cmd_login(const struct options *o)
     if (!(body = credentials_body(o, NULL)))
         return EXIT_REFUSED;
     rc = api_call(o, "POST", API "/login", body, NULL, &j);
-    free_secret_text(body);
+    tolkctl_free_secret(body);
     if (rc == 0)
-        rc = o->json ? print_json(j) : save_login(o, j);
-    wipe_member(j, "token");
+        rc = o->json ? tolkctl_print_json(j) : save_login(o, j);
+    tolkctl_wipe_member(j, "token");
     json_decref(j);
     return rc;
 }
@@ -263,19 +262,18 @@ static int cmd_whoami(const struct options *o)
 
     if (o->argc != 1)
         return tolkctl_fail(EXIT_USAGE, "%s", "whoami takes no further words; see --help");
-    rc = authed(o, "GET", API "/me", NULL, &j);
+    rc = tolkctl_api(o, "GET", API "/me", NULL, &j);
     if (rc == 0 && o->json)
-        rc = print_json(j);
+        rc = tolkctl_print_json(j);
     else if (rc == 0)
         printf("%s (account %" JSON_INTEGER_FORMAT ", role %s); token valid until %s\n",
-               str(j, "username"), num(j, "id"), str(j, "role"),
-               utc(num(j, "token_expires_at"), until, sizeof until));
+               tolkctl_str(j, "username"), tolkctl_num(j, "id"), tolkctl_str(j, "role"),
+               tolkctl_utc(tolkctl_num(j, "token_expires_at"), until, sizeof until));
     json_decref(j);
     return rc;
 }
 
-/* Checks that TEXT is a decimal number (an id, a seq or a limit) of at most 18 digits. */
-static int decimal(const char *text, const char *what)
+int tolkctl_decimal(const char *text, const char *what)
 {
     size_t n = text ? strlen(text) : 0;
 
@@ -289,7 +287,8 @@ static int paged_path(const struct options *o, const char *base, char *buf, size
 {
     size_t n;
 
-    if ((o->after && decimal(o->after, "--after")) || (o->limit && decimal(o->limit, "--limit")))
+    if ((o->after && tolkctl_decimal(o->after, "--after")) ||
+        (o->limit && tolkctl_decimal(o->limit, "--limit")))
         return EXIT_USAGE;
     snprintf(buf, cap, "%s", base);
     n = strlen(buf);
@@ -301,7 +300,7 @@ static int paged_path(const struct options *o, const char *base, char *buf, size
     return 0;
 }
 
-static void print_more(const json_t *j)
+void tolkctl_print_more(const json_t *j)
 {
     json_t *next = json_object_get(j, "next_after");
 
@@ -313,9 +312,10 @@ static void print_account_line(const json_t *a)
 {
     char created[64];
 
-    printf("%-8" JSON_INTEGER_FORMAT " %-32s %-12s %-9s %s\n", num(a, "id"), str(a, "username"),
-           str(a, "role"), json_is_true(json_object_get(a, "disabled")) ? "disabled" : "active",
-           utc(num(a, "created_at"), created, sizeof created));
+    printf("%-8" JSON_INTEGER_FORMAT " %-32s %-12s %-9s %s\n", tolkctl_num(a, "id"),
+           tolkctl_str(a, "username"), tolkctl_str(a, "role"),
+           json_is_true(json_object_get(a, "disabled")) ? "disabled" : "active",
+           tolkctl_utc(tolkctl_num(a, "created_at"), created, sizeof created));
 }
 
 static int account_list(const struct options *o)
@@ -329,13 +329,13 @@ static int account_list(const struct options *o)
         return tolkctl_fail(EXIT_USAGE, "%s", "account list takes no further words; see --help");
     if ((rc = paged_path(o, API "/accounts", path, sizeof path)) != 0)
         return rc;
-    rc = authed(o, "GET", path, NULL, &j);
+    rc = tolkctl_api(o, "GET", path, NULL, &j);
     if (rc == 0 && o->json) {
-        rc = print_json(j);
+        rc = tolkctl_print_json(j);
     } else if (rc == 0) {
         printf("%-8s %-32s %-12s %-9s %s\n", "ID", "USERNAME", "ROLE", "STATUS", "CREATED");
         json_array_foreach(json_object_get(j, "accounts"), i, a) print_account_line(a);
-        print_more(j);
+        tolkctl_print_more(j);
     }
     json_decref(j);
     return rc;
@@ -356,13 +356,13 @@ static int account_add(const struct options *o)
                             "account add needs --role: admin, staff, clinician or interpreter");
     if (!(body = credentials_body(o, o->role)))
         return EXIT_REFUSED;
-    rc = authed(o, "POST", API "/accounts", body, &j);
-    free_secret_text(body);
+    rc = tolkctl_api(o, "POST", API "/accounts", body, &j);
+    tolkctl_free_secret(body);
     if (rc == 0 && o->json)
-        rc = print_json(j);
+        rc = tolkctl_print_json(j);
     else if (rc == 0)
-        printf("created %s account %" JSON_INTEGER_FORMAT " (%s)\n", str(j, "role"), num(j, "id"),
-               str(j, "username"));
+        printf("created %s account %" JSON_INTEGER_FORMAT " (%s)\n", tolkctl_str(j, "role"),
+               tolkctl_num(j, "id"), tolkctl_str(j, "username"));
     json_decref(j);
     return rc;
 }
@@ -376,14 +376,16 @@ static int account_set_disabled(const struct options *o, bool disabled)
     if (o->argc != 3)
         return tolkctl_fail(EXIT_USAGE, "account %s needs one account ID; see --help",
                             disabled ? "disable" : "enable");
-    if ((rc = decimal(o->argv[2], "the account ID")) != 0)
+    if ((rc = tolkctl_decimal(o->argv[2], "the account ID")) != 0)
         return rc;
     snprintf(path, sizeof path, API "/accounts/%s", o->argv[2]);
-    rc = authed(o, "PATCH", path, disabled ? "{\"disabled\":true}" : "{\"disabled\":false}", &j);
+    rc = tolkctl_api(o, "PATCH", path, disabled ? "{\"disabled\":true}" : "{\"disabled\":false}",
+                     &j);
     if (rc == 0 && o->json)
-        rc = print_json(j);
+        rc = tolkctl_print_json(j);
     else if (rc == 0)
-        printf("account %" JSON_INTEGER_FORMAT " (%s) is %s\n", num(j, "id"), str(j, "username"),
+        printf("account %" JSON_INTEGER_FORMAT " (%s) is %s\n", tolkctl_num(j, "id"),
+               tolkctl_str(j, "username"),
                json_is_true(json_object_get(j, "disabled")) ? "disabled" : "enabled");
     json_decref(j);
     return rc;
@@ -413,9 +415,9 @@ static void print_entry_line(const json_t *e)
 {
     char at[64];
 
-    printf("%-8" JSON_INTEGER_FORMAT " %-23s %-16s %-18s %-18s %s\n", num(e, "seq"),
-           utc(num(e, "at"), at, sizeof at), str(e, "actor"), str(e, "action"), str(e, "subject"),
-           str(e, "detail"));
+    printf("%-8" JSON_INTEGER_FORMAT " %-23s %-16s %-18s %-18s %s\n", tolkctl_num(e, "seq"),
+           tolkctl_utc(tolkctl_num(e, "at"), at, sizeof at), tolkctl_str(e, "actor"),
+           tolkctl_str(e, "action"), tolkctl_str(e, "subject"), tolkctl_str(e, "detail"));
 }
 
 static int audit_list(const struct options *o)
@@ -427,14 +429,14 @@ static int audit_list(const struct options *o)
 
     if ((rc = paged_path(o, API "/audit", path, sizeof path)) != 0)
         return rc;
-    rc = authed(o, "GET", path, NULL, &j);
+    rc = tolkctl_api(o, "GET", path, NULL, &j);
     if (rc == 0 && o->json) {
-        rc = print_json(j);
+        rc = tolkctl_print_json(j);
     } else if (rc == 0) {
         printf("%-8s %-23s %-16s %-18s %-18s %s\n", "SEQ", "AT", "ACTOR", "ACTION", "SUBJECT",
                "DETAIL");
         json_array_foreach(json_object_get(j, "entries"), i, e) print_entry_line(e);
-        print_more(j);
+        tolkctl_print_more(j);
     }
     json_decref(j);
     return rc;
@@ -444,19 +446,19 @@ static int audit_list(const struct options *o)
 static int audit_verify(const struct options *o)
 {
     json_t *j = NULL;
-    int rc = authed(o, "GET", API "/audit/verify", NULL, &j);
+    int rc = tolkctl_api(o, "GET", API "/audit/verify", NULL, &j);
     bool ok = json_is_true(json_object_get(j, "ok"));
 
     if (rc == 0 && o->json)
-        rc = print_json(j);
+        rc = tolkctl_print_json(j);
     else if (rc == 0 && ok)
         printf("audit log intact: %" JSON_INTEGER_FORMAT " entries, head %" JSON_INTEGER_FORMAT
                " (hash %s)\n",
-               num(j, "count"), num(j, "head_seq"), str(j, "head_hash"));
+               tolkctl_num(j, "count"), tolkctl_num(j, "head_seq"), tolkctl_str(j, "head_hash"));
     else if (rc == 0)
         printf("audit log BROKEN at seq %" JSON_INTEGER_FORMAT " (%s); %" JSON_INTEGER_FORMAT
                " entries verified before it\n",
-               num(j, "bad_seq"), str(j, "reason"), num(j, "count"));
+               tolkctl_num(j, "bad_seq"), tolkctl_str(j, "reason"), tolkctl_num(j, "count"));
     json_decref(j);
     return rc == 0 && !ok ? EXIT_REFUSED : rc;
 }
@@ -482,6 +484,17 @@ int tolkctl_remote(const struct options *o)
         return tolkctl_fail(EXIT_USAGE, "%s", "--url must be https://HOST[:PORT]");
     if (o->username && strcmp(cmd, "login") != 0 && strcmp(cmd, "account") != 0)
         return tolkctl_fail(EXIT_USAGE, "%s", "--username belongs to login and account add");
+    if (strcmp(cmd, "client") == 0)
+        return tolkctl_client(o);
+    if (strcmp(cmd, "interpreter") == 0)
+        return tolkctl_interpreter(o);
+    if (strcmp(cmd, "clinician") == 0)
+        return tolkctl_clinician(o);
+    if (strcmp(cmd, "appointment") == 0)
+        return tolkctl_appointment(o);
+    if (o->n_flags > 0)
+        return tolkctl_fail(EXIT_USAGE, "--%s does not belong to \"%.32s\"; see --help",
+                            o->flags[0].name, cmd);
     if (o->role && strcmp(cmd, "account") != 0)
         return tolkctl_fail(EXIT_USAGE, "%s", "--role belongs to account add");
     if ((o->after || o->limit) && strcmp(cmd, "account") != 0 && strcmp(cmd, "audit") != 0)

@@ -1,11 +1,12 @@
 /*
  * tolkctl: Tolk's admin command line.
  *
- * This version has the two commands that must work without a running tolkd, directly on the
- * store file and the data key (run them as tolkd's user, on the machine with the database):
- * "bootstrap" makes the first admin account of a new installation, and "audit verify" checks
- * the audit log's hash chain. Everything else (accounts, appointments, ...) goes through the
- * REST API, and tolkctl's commands for it come later.
+ * Two commands must work without a running tolkd, directly on the store file and the data key
+ * (run them as tolkd's user, on the machine with the database): "bootstrap" makes the first
+ * admin account of a new installation, and "audit verify" checks the audit log's hash chain.
+ * Everything else goes through the REST API with --url: logins, accounts and the audit log
+ * (remote.c); clients, interpreters and clinicians (people.c); appointments, their interpreter
+ * suggestions and join tokens (appointments.c).
  *
  * Output is for people by default and JSON with --json. Exit status: 0 done (or the chain is
  * intact), 1 refused or failed (or the chain is broken), 2 a usage error. Errors are one line on
@@ -45,7 +46,6 @@ static const char usage[] =
     "Tolk's admin command line. With --url, commands go to tolkd's REST API (/api/v1/) over\n"
     "HTTPS as the account that logged in; with --db and --data-key, they work directly on the\n"
     "store and the data key (run them as tolkd's user, on the machine that holds the database).\n"
-    "Commands for appointments, clients and interpreters come in a later version.\n"
     "\n"
     "Over the API (--url):\n"
     "  login --username NAME      log in; the password is one line of standard input. The token\n"
@@ -61,7 +61,81 @@ static const char usage[] =
     "  account enable ID          let a disabled account log in again\n"
     "  audit list [--after SEQ] [--limit N]\n"
     "                             one page of the audit log as stored (N: 1 to 200)\n"
-    "  audit verify               tolkd checks the audit log's hash chain (exit 1 if broken)\n"
+    "  audit verify               tolkd checks the audit log's hash chain (exit 1 if broken)\n";
+
+/* Split in parts: ISO C compilers need to take string literals of 4095 bytes only. */
+static const char usage_people[] =
+    "\n"
+    "Clients (pseudonymous records: an alias, never a legal name):\n"
+    "  client add --alias ALIAS --language TAG[!] [--language TAG[!] ...]\n"
+    "             [--written-language TAG] [--gender-preference f|m|x] [--same-interpreter "
+    "yes|no]\n"
+    "             [--support-person ALIAS] [--contact TEXT|-]\n"
+    "                             create a client record; spoken languages most preferred first,\n"
+    "                             \"!\" after a tag (prs-AF!) when the dialect is required\n"
+    "  client list [--search PREFIX] [--after ID] [--limit N]\n"
+    "                             aliases and ids, by alias prefix (N: 1 to 50)\n"
+    "  client show ID             the whole record with contact details (tolkd audits the read)\n"
+    "  client edit ID [the flags of client add]\n"
+    "                             change what the flags give (--language replaces the list);\n"
+    "                             contact details are not printed: \"on file\" or \"none\"\n"
+    "  client exclude ID --interpreter ID --reason client|never_again\n"
+    "                             never match the client with that interpreter again\n"
+    "\n"
+    "Interpreters and clinicians (a profile per account of that role, with the account's id):\n"
+    "  interpreter add --account ID --code CODE --tz ZONE --pair A:B [--pair A:B ...]\n"
+    "                  [--gender f|m|x] [--slot SLOT ...]\n"
+    "                             a display code (INT-0042, not a name), the zone of the weekly\n"
+    "                             slots, language pairs (each works both ways), availability\n"
+    "  interpreter list [--after ID] [--limit N]\n"
+    "  interpreter show ID\n"
+    "  interpreter edit ID [--code CODE] [--gender f|m|x|none] [--tz ZONE] [--pair A:B ...]\n"
+    "  interpreter availability ID (--slot SLOT [--slot SLOT ...] | --no-slots)\n"
+    "                             replace all weekly slots\n"
+    "  interpreter exception ID --start TIME --end TIME [--tz ZONE]\n"
+    "                             not available from --start until --end\n"
+    "  clinician add --account ID --tz ZONE --language TAG [--language TAG ...] [--slot SLOT ...]\n"
+    "                             the languages the clinician speaks; --slot: working hours\n"
+    "  clinician list [--after ID] [--limit N]\n"
+    "  clinician show ID\n"
+    "  clinician edit ID [--tz ZONE] [--language TAG ...] [--slot SLOT ... | --no-slots]\n";
+
+static const char usage_appointments[] =
+    "\n"
+    "Appointments:\n"
+    "  appointment book --client ID --clinician ID [--interpreter ID]\n"
+    "                   --mode consecutive|simultaneous --start TIME --end TIME [--tz ZONE]\n"
+    "                             book a session of at most 4 hours; refused (conflict) when the\n"
+    "                             clinician or the interpreter is booked at that time\n"
+    "  appointment list [--clinician ID] [--from TIME] [--to TIME] [--after ID] [--tz ZONE]\n"
+    "                             100 a page, in id order, cancelled ones included\n"
+    "  appointment show ID [--tz ZONE]\n"
+    "  appointment move ID [--start TIME] [--end TIME] [--interpreter ID|none] [--tz ZONE]\n"
+    "                             new times or another interpreter; revokes the join tokens\n"
+    "  appointment cancel ID      cancel it and revoke its join tokens\n"
+    "  appointment suggest ID     interpreters who could take it, best first, and why the\n"
+    "                             others could not\n"
+    "  appointment tokens ID [--support]\n"
+    "                             issue each participant's join token, shown only this once\n"
+    "                             (issuing again revokes the earlier ones); --support: one for\n"
+    "                             the client's support person too\n"
+    "  appointment revoke ID --role client|clinician|interpreter|support\n"
+    "                             revoke that participant's join tokens\n"
+    "\n"
+    "  TIME       Unix seconds (digits only); anything else goes to tolkd as text, to read as\n"
+    "             docs/API.md says (2027-03-28T10:00:00+02:00, or 2027-03-28T10:00 in --tz)\n"
+    "  SLOT       a weekly slot DAY[-DAY]:HH:MM-HH:MM, days mon to sun: mon-fri:09:00-17:00\n"
+    "  TAG        a BCP 47 language tag: prs-AF, ar, nl\n"
+    "  --tz ZONE  an IANA time zone (Europe/Amsterdam): a profile's, or the one TIME texts are\n"
+    "             read in; for appointment list and show, sent to tolkd as the query's tz\n"
+    "  none       (or an empty value) clears an optional field: --written-language,\n"
+    "             --gender-preference, --support-person, --contact, --gender, --interpreter\n"
+    "  --contact -     read the contact details from one line of standard input, which keeps\n"
+    "                  them out of the shell's history and the process list\n"
+    "  --body FILE|-   for scripts, on the commands that send a body: a JSON object as in\n"
+    "                  docs/API.md, which the flags given add to\n";
+
+static const char usage_tail[] =
     "\n"
     "On the store (--db, --data-key), without tolkd:\n"
     "  bootstrap --username NAME  create the first admin account of a new installation; the\n"
@@ -78,7 +152,8 @@ static const char usage[] =
     "  --db PATH          the store, as tolkd's [store] database (a path or sqlite:PATH)\n"
     "  --data-key FILE    the data key, as tolkd's [store] data_key_file\n"
     "  --username NAME    3 to 64 characters of a-z, 0-9, '.', '_' and '-' (a login, not a name)\n"
-    "  --json             print JSON for scripts (the API's own answers) instead of text\n"
+    "  --json             print JSON for scripts (the API's own answers) instead of text;\n"
+    "                     \"client edit\" leaves the contact details out\n"
     "\n"
     "Exit status: 0 done, 1 refused or failed (errors are one line: \"tolkctl: CODE: message\"\n"
     "for the API's errors), 2 a usage error.\n";
@@ -95,10 +170,23 @@ int tolkctl_fail(int status, const char *fmt, ...)
     return status;
 }
 
-/* Stores one option; returns -1 to go on, or an exit status. */
-static int take_option(int ch, char **argv, struct options *o)
+/* Keeps one flag of the record commands (NAME, with VALUE or NULL) in the order given. */
+static int take_flag(const char *name, const char *value, struct options *o)
+{
+    if (o->n_flags == TOLKCTL_FLAGS_MAX)
+        return tolkctl_fail(EXIT_USAGE, "more than %d flags", TOLKCTL_FLAGS_MAX);
+    o->flags[o->n_flags++] = (struct flag_value){name, value};
+    return -1;
+}
+
+/* Stores one option (NAME is its long name); returns -1 to go on, or an exit status. */
+static int take_option(int ch, const char *name, char **argv, struct options *o)
 {
     switch (ch) {
+    case 'F':
+        return take_flag(name, optarg, o);
+    case 'N':
+        return take_flag(name, NULL, o);
     case 'd':
         o->db = optarg;
         break;
@@ -131,6 +219,9 @@ static int take_option(int ch, char **argv, struct options *o)
         break;
     case 'h':
         fputs(usage, stdout);
+        fputs(usage_people, stdout);
+        fputs(usage_appointments, stdout);
+        fputs(usage_tail, stdout);
         return EXIT_SUCCESS;
     case 'V':
         printf("tolkctl %s\n", TOLK_VERSION);
@@ -145,7 +236,8 @@ static int take_option(int ch, char **argv, struct options *o)
 static bool remote_command(const struct options *o)
 {
     const char *word = o->argv[0];
-    static const char *const words[] = {"login", "logout", "whoami", "account"};
+    static const char *const words[] = {"login",  "logout",      "whoami",    "account",
+                                        "client", "interpreter", "clinician", "appointment"};
 
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(word, words[i]) == 0)
@@ -156,7 +248,7 @@ static bool remote_command(const struct options *o)
 /* --url selects the API, --db and --data-key the store; the two do not mix. */
 static int check_mode(const struct options *o)
 {
-    bool remote_only = o->ca || o->token_file || o->role || o->after || o->limit;
+    bool remote_only = o->ca || o->token_file || o->role || o->after || o->limit || o->n_flags;
 
     if (o->url && (o->db || o->key))
         return tolkctl_fail(EXIT_USAGE, "%s",
@@ -171,7 +263,7 @@ static int check_mode(const struct options *o)
                             "--url, or --db PATH and --data-key FILE, are needed; see --help");
     if (remote_only)
         return tolkctl_fail(EXIT_USAGE, "%s",
-                            "--ca, --token-file, --role, --after and --limit need --url");
+                            "--ca, --token-file and the flags of API commands need --url");
     return -1;
 }
 
@@ -191,13 +283,40 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        /* The flags of the record commands: each command says which it takes (request.c). */
+        {"account", required_argument, NULL, 'F'},
+        {"alias", required_argument, NULL, 'F'},
+        {"body", required_argument, NULL, 'F'},
+        {"client", required_argument, NULL, 'F'},
+        {"clinician", required_argument, NULL, 'F'},
+        {"code", required_argument, NULL, 'F'},
+        {"contact", required_argument, NULL, 'F'},
+        {"end", required_argument, NULL, 'F'},
+        {"from", required_argument, NULL, 'F'},
+        {"gender", required_argument, NULL, 'F'},
+        {"gender-preference", required_argument, NULL, 'F'},
+        {"interpreter", required_argument, NULL, 'F'},
+        {"language", required_argument, NULL, 'F'},
+        {"mode", required_argument, NULL, 'F'},
+        {"no-slots", no_argument, NULL, 'N'},
+        {"pair", required_argument, NULL, 'F'},
+        {"reason", required_argument, NULL, 'F'},
+        {"same-interpreter", required_argument, NULL, 'F'},
+        {"search", required_argument, NULL, 'F'},
+        {"slot", required_argument, NULL, 'F'},
+        {"start", required_argument, NULL, 'F'},
+        {"support", no_argument, NULL, 'N'},
+        {"support-person", required_argument, NULL, 'F'},
+        {"to", required_argument, NULL, 'F'},
+        {"tz", required_argument, NULL, 'F'},
+        {"written-language", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
-    int ch, rc;
+    int ch, rc, index = 0;
 
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
-        if ((rc = take_option(ch, argv, o)) >= 0)
+    while ((ch = getopt_long(argc, argv, "", longopts, &index)) != -1)
+        if ((rc = take_option(ch, longopts[index].name, argv, o)) >= 0)
             return rc;
     o->argc = argc - optind;
     o->argv = argv + optind;

@@ -751,7 +751,7 @@ class TolkctlTest(unittest.TestCase):
     def test_help(self):
         result = subprocess.run([TOLKCTL, "--help"], capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 0)
-        for text in ("bootstrap", "audit verify", "--json", "later"):
+        for text in ("bootstrap", "audit verify", "--json", "appointment book"):
             self.assertIn(text, result.stdout)
 
     def test_usage_errors(self):

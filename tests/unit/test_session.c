@@ -102,7 +102,7 @@ static int ctl_text(struct fixture *f, unsigned by, enum tolk_msg_type type, con
 
 static bool routed(const struct fixture *f, unsigned from, unsigned to)
 {
-    return (f->s->table.receivers[from] >> to & 1u) != 0;
+    return ((unsigned)f->s->table.receivers[from] >> to & 1u) != 0;
 }
 
 static enum tolk_route_presence presence(const struct fixture *f, unsigned i)
