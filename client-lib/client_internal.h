@@ -81,6 +81,7 @@ struct tolk_client {
     int presence;         /* enum tolk_presence: ours in the latest state */
     bool pause_requested; /* tolk_client_pause(true) was called: microphone and speaker off */
     struct tolk_mix_gains gains;
+    uint16_t routed; /* senders the latest state routes to us (bit s) */
 
     struct tolk_audio_params audio;
     struct tolk_enc *enc;
@@ -128,5 +129,7 @@ void interp_reset(struct tolk_client *c);
 /* Whether our microphone is on (admitted, not paused) and whether we play what we hear. */
 bool interp_may_send(const struct tolk_client *c);
 bool interp_may_play(const struct tolk_client *c);
+/* Whether the latest state routes SENDER's frames to us: those of others are not played. */
+bool interp_routed(const struct tolk_client *c, unsigned sender);
 
 #endif

@@ -41,6 +41,7 @@ void interp_reset(struct tolk_client *c)
     c->has_state = false;
     c->presence = TOLK_PRESENCE_UNKNOWN;
     memset(&c->gains, 0, sizeof c->gains);
+    c->routed = 0;
 }
 
 bool interp_may_send(const struct tolk_client *c)
@@ -54,12 +55,28 @@ bool interp_may_play(const struct tolk_client *c)
     return c->presence != TOLK_PRESENCE_PAUSED && !c->pause_requested;
 }
 
-/* The newest gains: a sender the state does not list is muted. */
+/*
+ * The newest gains. A routed sender is heard at its gain from the next frame on (ramped). A
+ * sender that is no longer routed to us (the broker relays nothing more of it) is not cut
+ * short: what it sent before the change, already in its jitter buffer, plays out at the gain it
+ * had, and whatever of it still arrives is dropped (interp_routed). Cutting that tail would
+ * open a gap in a hand-over, where the relief's stream starts one playout delay after the
+ * switch while the first interpreter's last playout delay of speech is dropped.
+ */
 static void apply_gains(struct tolk_client *c, const struct tolk_msg_state *st)
 {
-    for (unsigned s = 0; s < TOLK_MIX_MAX; s++)
-        tolk_mix_gains_set(&c->gains, s,
-                           (st->gains & (1u << s)) ? st->gain_cb[s] : TOLK_MIX_MUTED_CB);
+    for (unsigned s = 0; s < TOLK_MIX_MAX; s++) {
+        if (st->gains & (1u << s))
+            tolk_mix_gains_set(&c->gains, s, st->gain_cb[s]);
+        else if (!(c->routed & (1u << s)))
+            tolk_mix_gains_set(&c->gains, s, TOLK_MIX_MUTED_CB);
+    }
+    c->routed = st->gains;
+}
+
+bool interp_routed(const struct tolk_client *c, unsigned sender)
+{
+    return sender < TOLK_MIX_MAX && (c->routed & (1u << sender));
 }
 
 void interp_on_state(struct tolk_client *c, const struct tolk_msg_state *st)

@@ -291,7 +291,7 @@ void session_on_media(struct tolk_client *c, const uint8_t *frame, size_t len)
         return;
     c->stats.frames_decrypted++;
     struct remote *r = &c->remotes[sender];
-    if (!r->present || !r->jb)
+    if (!r->present || !r->jb || !interp_routed(c, sender))
         return;
     uint32_t now_ms = (uint32_t)(tolk_now_us() / 1000u);
     if (tolk_jitter_put(r->jb, ctr, now_ms, pt, n) != 0)
