@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct tolkd_accounts {
     struct tolk_store *st;
     uint8_t *keys; /* sodium_malloc'd: the audit key, then the rate-limit key */
     char dummy_hash[crypto_pwhash_STRBYTES];
+    struct tolkd_login_attempt *in_flight; /* begun and not yet finished */
 };
 
 static uint8_t *audit_key(const struct tolkd_accounts *a)
@@ -178,16 +180,21 @@ static void address_key(const struct tolkd_accounts *a, const char *peer, char o
 /*
  * The seconds KEY must still wait at NOW: 0 within the free failures, else until 2^(failures-5)
  * seconds (at most TOLKD_LOGIN_MAX_WAIT_S) after the last failure, plus one because times are
- * whole seconds and the wait must never come out shorter than promised.
+ * whole seconds and the wait must never come out shorter than promised. *counted gets the
+ * failures the next one would add to (0 once they are forgiven).
  */
-static int wait_for(struct tolkd_accounts *a, const char *key, int64_t now, int64_t *wait)
+static int wait_for(struct tolkd_accounts *a, const char *key, int64_t now, int64_t *wait,
+                    uint32_t *counted)
 {
     struct tolk_login_failures f;
     int64_t delay, until;
 
     *wait = 0;
+    *counted = 0;
     if (tolk_store_login_failure_get(a->st, key, &f) != TOLK_STORE_OK)
         return unavailable(a, "login_failure_get");
+    if (f.last_at >= now - FAILURE_FORGET_S)
+        *counted = f.failures;
     if (f.failures < TOLKD_LOGIN_FREE_FAILURES)
         return TOLKD_ACCT_OK;
     delay = f.failures - TOLKD_LOGIN_FREE_FAILURES >= 10
@@ -209,6 +216,22 @@ struct attempt {
     char addr_log_id[9];
     struct tolk_account acct;
     int found;
+};
+
+/*
+ * An attempt from tolkd_login_begin to tolkd_login_finish. Between those, tolkd_login_check
+ * (on any thread) reads hash, password and acct and writes the results below them; nothing
+ * else touches the attempt then.
+ */
+struct tolkd_login_attempt {
+    struct attempt t;
+    char hash[TOLK_PASSWORD_HASH_MAX]; /* checked against: the account's, or the dummy hash */
+    char *password;                    /* guarded copy, wiped and freed once checked */
+    size_t pwlen;
+    bool checked, good;
+    bool rehashed;                         /* new_hash holds the password under today's limits */
+    char new_hash[TOLK_PASSWORD_HASH_MAX]; /* (only for a good password of a usable account) */
+    struct tolkd_login_attempt *next;      /* in tolkd_accounts.in_flight */
 };
 
 static void audit_standalone(struct tolkd_accounts *a, const char *actor, const char *action,
@@ -244,17 +267,42 @@ static int attempt_begin(struct tolkd_accounts *a, const char *username, const c
     return TOLKD_ACCT_OK;
 }
 
-/* Both keys' waits; the longer one is the answer. Throttled attempts are audited. */
+/* How many attempts in flight have KEY as their key number I (0 account, 1 address). */
+static uint32_t in_flight(const struct tolkd_accounts *a, int i, const char *key)
+{
+    uint32_t n = 0;
+
+    for (const struct tolkd_login_attempt *f = a->in_flight; f != NULL; f = f->next)
+        n += strcmp(f->t.keys[i], key) == 0;
+    return n;
+}
+
+/*
+ * Both keys' waits; the longer one is the answer. Throttled attempts are audited. An attempt
+ * that no stored failure holds back is still BUSY if it would be held back once the attempts in
+ * flight on the same key had all failed: those must finish first, so that checking passwords
+ * in parallel lets no more guesses through than checking them one after the other.
+ */
 static int throttle(struct tolkd_accounts *a, const struct attempt *t, int64_t now,
                     unsigned *retry_after_s)
 {
     int64_t wait[2];
+    uint32_t counted[2], n;
 
     for (int i = 0; i < 2; i++)
-        if (wait_for(a, t->keys[i], now, &wait[i]) != TOLKD_ACCT_OK)
+        if (wait_for(a, t->keys[i], now, &wait[i], &counted[i]) != TOLKD_ACCT_OK)
             return TOLKD_ACCT_UNAVAILABLE;
-    if (wait[0] == 0 && wait[1] == 0)
+    if (wait[0] == 0 && wait[1] == 0) {
+        for (int i = 0; i < 2; i++) {
+            n = in_flight(a, i, t->keys[i]);
+            if (n > 0 && counted[i] + n >= TOLKD_LOGIN_FREE_FAILURES) {
+                TLOG_INFO("login_busy", "account=%s addr=%s by=%s in_flight=%" PRIu32, t->log_id,
+                          t->addr_log_id, i == 0 ? "account" : "address", n);
+                return TOLKD_ACCT_BUSY;
+            }
+        }
         return TOLKD_ACCT_OK;
+    }
     *retry_after_s = (unsigned)(wait[0] > wait[1] ? wait[0] : wait[1]);
     audit_standalone(a, "system", "login_throttled", t->subject,
                      wait[0] > 0 ? "by=account" : "by=address", now);
@@ -281,18 +329,15 @@ static int login_failed(struct tolkd_accounts *a, const struct attempt *t, const
     return TOLKD_ACCT_DENIED;
 }
 
-/* Upgrades a hash made with weaker limits than today's; a failure only delays the upgrade. */
-static void rehash_if_needed(struct tolkd_accounts *a, const struct attempt *t,
-                             const char *password, size_t pwlen)
+/*
+ * Stores the hash tolkd_login_check made for a hash with weaker limits than today's; a failure
+ * only delays the upgrade.
+ */
+static void store_rehash(struct tolkd_accounts *a, const struct tolkd_login_attempt *l)
 {
-    char hash[TOLK_PASSWORD_HASH_MAX];
-
-    if (crypto_pwhash_str_needs_rehash(t->acct.password_hash, pwhash_opslimit, pwhash_memlimit) ==
-        0)
-        return;
-    if (tolkd_password_hash(password, pwlen, hash) != 0 ||
-        tolk_store_account_set_password_hash(a->st, t->acct.id, hash) != TOLK_STORE_OK)
-        TLOG_WARN("password_rehash_failed", "account=%s", t->log_id);
+    if (l->rehashed && l->new_hash[0] != '\0' &&
+        tolk_store_account_set_password_hash(a->st, l->t.acct.id, l->new_hash) != TOLK_STORE_OK)
+        TLOG_WARN("password_rehash_failed", "account=%s", l->t.log_id);
 }
 
 /* Issues the token (stored with its audit entry) and resets the account's failure count. */
@@ -322,37 +367,108 @@ static int login_succeeded(struct tolkd_accounts *a, const struct attempt *t, in
     return TOLKD_ACCT_OK;
 }
 
+static void attempt_free(struct tolkd_accounts *a, struct tolkd_login_attempt *l)
+{
+    struct tolkd_login_attempt **p = &a->in_flight;
+
+    while (*p != NULL && *p != l)
+        p = &(*p)->next;
+    if (*p == NULL)
+        abort(); /* not an attempt in flight of A: a programmer error */
+    *p = l->next;
+    tolkd_secret_free(l->password);
+    sodium_memzero(l, sizeof(*l));
+    free(l);
+}
+
+int tolkd_login_begin(struct tolkd_accounts *a, const char *username, const char *password,
+                      size_t pwlen, const char *peer, int64_t now, unsigned *retry_after_s,
+                      struct tolkd_login_attempt **out)
+{
+    struct tolkd_login_attempt *l;
+    int rc;
+
+    *out = NULL;
+    *retry_after_s = 0;
+    l = calloc(1, sizeof(*l));
+    if (l == NULL)
+        return TOLKD_ACCT_UNAVAILABLE;
+    rc = attempt_begin(a, username, peer, &l->t);
+    if (rc == TOLKD_ACCT_OK)
+        rc = throttle(a, &l->t, now, retry_after_s);
+    if (rc == TOLKD_ACCT_OK) {
+        l->pwlen = pwlen;
+        l->password = tolkd_secret_copy(password, pwlen);
+        rc = l->password != NULL ? TOLKD_ACCT_OK : TOLKD_ACCT_UNAVAILABLE;
+    }
+    if (rc != TOLKD_ACCT_OK) {
+        sodium_memzero(l, sizeof(*l));
+        free(l);
+        return rc;
+    }
+    snprintf(l->hash, sizeof(l->hash), "%s", l->t.found ? l->t.acct.password_hash : a->dummy_hash);
+    l->next = a->in_flight;
+    a->in_flight = l;
+    *out = l;
+    return TOLKD_ACCT_OK;
+}
+
 /*
  * An unknown username is checked against the dummy hash, so it costs what a wrong password
- * costs; a disabled account's password is checked too, for the same reason.
+ * costs; a disabled account's password is checked too, for the same reason. A good password of
+ * a usable account whose hash was made with weaker limits than today's is hashed again here,
+ * off the service thread, and stored by tolkd_login_finish.
  */
+void tolkd_login_check(struct tolkd_login_attempt *l)
+{
+    l->good = l->password != NULL && l->pwlen <= TOLKD_PASSWORD_MAX &&
+              crypto_pwhash_str_verify(l->hash, l->password, l->pwlen) == 0;
+    if (l->good && l->t.found && !l->t.acct.disabled &&
+        crypto_pwhash_str_needs_rehash(l->hash, pwhash_opslimit, pwhash_memlimit) != 0)
+        l->rehashed = tolkd_password_hash(l->password, l->pwlen, l->new_hash) == 0;
+    tolkd_secret_free(l->password);
+    l->password = NULL;
+    l->checked = true;
+}
+
+int tolkd_login_finish(struct tolkd_accounts *a, struct tolkd_login_attempt *l, int64_t now,
+                       int abandoned, struct tolkd_login *out)
+{
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!l->checked)
+        rc = TOLKD_ACCT_UNAVAILABLE; /* never checked: nothing was tried, nothing counts */
+    else if (!l->t.found)
+        rc = login_failed(a, &l->t, "unknown_account", now);
+    else if (!l->good)
+        rc = login_failed(a, &l->t, "bad_password", now);
+    else if (l->t.acct.disabled)
+        rc = login_failed(a, &l->t, "disabled", now);
+    else if (abandoned)
+        rc = login_failed(a, &l->t, "abandoned", now);
+    else
+        rc = login_succeeded(a, &l->t, now, out);
+    if (rc == TOLKD_ACCT_OK)
+        store_rehash(a, l);
+    attempt_free(a, l);
+    return rc;
+}
+
 int tolkd_login(struct tolkd_accounts *a, const char *username, const char *password, size_t pwlen,
                 const char *peer, int64_t now, struct tolkd_login *out)
 {
-    struct attempt t;
-    int rc, good;
+    struct tolkd_login_attempt *l;
+    unsigned retry_after_s;
+    int rc = tolkd_login_begin(a, username, password, pwlen, peer, now, &retry_after_s, &l);
 
-    memset(out, 0, sizeof(*out));
-    rc = attempt_begin(a, username, peer, &t);
-    if (rc == TOLKD_ACCT_OK)
-        rc = throttle(a, &t, now, &out->retry_after_s);
-    if (rc != TOLKD_ACCT_OK)
+    if (rc != TOLKD_ACCT_OK) {
+        memset(out, 0, sizeof(*out));
+        out->retry_after_s = retry_after_s;
         return rc;
-    good = pwlen <= TOLKD_PASSWORD_MAX &&
-           crypto_pwhash_str_verify(t.found ? t.acct.password_hash : a->dummy_hash, password,
-                                    pwlen) == 0;
-    if (!t.found)
-        rc = login_failed(a, &t, "unknown_account", now);
-    else if (!good)
-        rc = login_failed(a, &t, "bad_password", now);
-    else if (t.acct.disabled)
-        rc = login_failed(a, &t, "disabled", now);
-    else
-        rc = login_succeeded(a, &t, now, out);
-    if (rc == TOLKD_ACCT_OK)
-        rehash_if_needed(a, &t, password, pwlen);
-    sodium_memzero(t.acct.password_hash, sizeof(t.acct.password_hash));
-    return rc;
+    }
+    tolkd_login_check(l);
+    return tolkd_login_finish(a, l, now, 0, out);
 }
 
 /* Splits "Bearer <43 base64url characters>" into the token's bytes; -1 for anything else. */
@@ -374,6 +490,21 @@ static int parse_bearer(const char *header, uint8_t token[TOLKD_TOKEN_BYTES])
     return 0;
 }
 
+/* The grant of the token with HASH at NOW: OK if it is usable, DENIED, or UNAVAILABLE. */
+static int find_grant(struct tolkd_accounts *a, const uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES],
+                      int64_t now, struct tolk_auth_grant *g)
+{
+    int rc = tolk_store_auth_token_find(a->st, hash, g);
+
+    if (rc == TOLK_STORE_ENOTFOUND)
+        return TOLKD_ACCT_DENIED;
+    if (rc != TOLK_STORE_OK)
+        return unavailable(a, "auth_token_find");
+    if (g->revoked || g->account_disabled || g->expires_at <= now)
+        return TOLKD_ACCT_DENIED;
+    return TOLKD_ACCT_OK;
+}
+
 int tolkd_authenticate(struct tolkd_accounts *a, const char *authorization, int64_t now,
                        struct tolkd_principal *out)
 {
@@ -388,17 +519,23 @@ int tolkd_authenticate(struct tolkd_accounts *a, const char *authorization, int6
     }
     tolkd_token_hash(token, out->token_hash);
     tolkd_wipe(token, sizeof(token));
-    rc = tolk_store_auth_token_find(a->st, out->token_hash, &g);
-    if (rc == TOLK_STORE_ENOTFOUND)
-        return TOLKD_ACCT_DENIED;
-    if (rc != TOLK_STORE_OK)
-        return unavailable(a, "auth_token_find");
-    if (g.revoked || g.account_disabled || g.expires_at <= now)
-        return TOLKD_ACCT_DENIED;
+    rc = find_grant(a, out->token_hash, now, &g);
+    if (rc != TOLKD_ACCT_OK)
+        return rc;
     out->account_id = g.account_id;
     out->role = g.role;
     out->expires_at = g.expires_at;
     return TOLKD_ACCT_OK;
+}
+
+int tolkd_reauthenticate(struct tolkd_accounts *a, const struct tolkd_principal *p, int64_t now)
+{
+    struct tolk_auth_grant g;
+    int rc = find_grant(a, p->token_hash, now, &g);
+
+    if (rc == TOLKD_ACCT_OK && (g.account_id != p->account_id || g.role != p->role))
+        rc = TOLKD_ACCT_DENIED;
+    return rc;
 }
 
 int tolkd_logout(struct tolkd_accounts *a, const struct tolkd_principal *p, int64_t now)
@@ -419,11 +556,12 @@ int tolkd_logout(struct tolkd_accounts *a, const struct tolkd_principal *p, int6
 }
 
 /*
- * Hashes the password and stores the account with an account_created entry by ACTOR. BOOTSTRAP
- * adds the store's "no admin yet" check. The hash is wiped from *out before it is returned.
+ * Stores the account, with HASH as its password hash, and an account_created entry by ACTOR.
+ * BOOTSTRAP adds the store's "no admin yet" check. The hash is wiped from *out before it is
+ * returned.
  */
 static int create(struct tolk_store *st, const uint8_t *key, const char *actor,
-                  const char *username, const char *password, size_t pwlen,
+                  const char *username, const char hash[TOLK_PASSWORD_HASH_MAX],
                   enum tolk_account_role role, int64_t now, int bootstrap, struct tolk_account *out)
 {
     char detail[32];
@@ -432,14 +570,14 @@ static int create(struct tolk_store *st, const uint8_t *key, const char *actor,
 
     memset(out, 0, sizeof(*out));
     if (!tolk_username_valid(username) || tolk_account_role_name(role) == NULL ||
-        !tolkd_password_length_ok(pwlen))
+        strnlen(hash, TOLK_PASSWORD_HASH_MAX) == 0 ||
+        strnlen(hash, TOLK_PASSWORD_HASH_MAX) == TOLK_PASSWORD_HASH_MAX)
         return TOLKD_ACCT_INVALID;
     snprintf(detail, sizeof(detail), "role=%s", tolk_account_role_name(role));
     snprintf(out->username, sizeof(out->username), "%s", username);
     out->role = role;
     out->created_at = now;
-    if (tolkd_password_hash(password, pwlen, out->password_hash) != 0)
-        return TOLKD_ACCT_UNAVAILABLE;
+    memcpy(out->password_hash, hash, sizeof(out->password_hash));
     rc = bootstrap ? tolk_store_account_bootstrap(st, out, &note)
                    : tolk_store_account_create(st, out, &note);
     sodium_memzero(out->password_hash, sizeof(out->password_hash));
@@ -453,14 +591,14 @@ static int create(struct tolk_store *st, const uint8_t *key, const char *actor,
 }
 
 int tolkd_account_create(struct tolkd_accounts *a, int64_t actor_id, const char *username,
-                         const char *password, size_t pwlen, enum tolk_account_role role,
+                         const char hash[TOLK_PASSWORD_HASH_MAX], enum tolk_account_role role,
                          int64_t now, struct tolk_account *out)
 {
     char actor[TOLK_STORE_REF_MAX], log_id[9];
     int rc;
 
     account_ref(actor, actor_id);
-    rc = create(a->st, audit_key(a), actor, username, password, pwlen, role, now, 0, out);
+    rc = create(a->st, audit_key(a), actor, username, hash, role, now, 0, out);
     if (rc == TOLKD_ACCT_OK) {
         account_log_id(out->id, log_id);
         TLOG_INFO("account_created", "account=%s role=%s", log_id, tolk_account_role_name(role));
@@ -472,8 +610,17 @@ int tolkd_account_bootstrap(struct tolk_store *st, const uint8_t audit_key_[TOLK
                             const char *username, const char *password, size_t pwlen, int64_t now,
                             struct tolk_account *out)
 {
-    return create(st, audit_key_, "system", username, password, pwlen, TOLK_ROLE_ADMIN, now, 1,
-                  out);
+    char hash[TOLK_PASSWORD_HASH_MAX];
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!tolk_username_valid(username) || !tolkd_password_length_ok(pwlen))
+        return TOLKD_ACCT_INVALID;
+    if (tolkd_password_hash(password, pwlen, hash) != 0)
+        return TOLKD_ACCT_UNAVAILABLE;
+    rc = create(st, audit_key_, "system", username, hash, TOLK_ROLE_ADMIN, now, 1, out);
+    sodium_memzero(hash, sizeof(hash));
+    return rc;
 }
 
 int tolkd_account_set_disabled(struct tolkd_accounts *a, int64_t actor_id, int64_t id, int disabled,

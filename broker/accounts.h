@@ -18,8 +18,14 @@
  * (not the address's: one good login must not launder an address that guesses passwords).
  * Failures older than a day are forgiven.
  *
+ * A login's password check can run on another thread than the rest (tolkd_login_begin,
+ * tolkd_login_check, tolkd_login_finish below), and so can the hash of a new account's password
+ * (tolkd_password_hash, then tolkd_account_create). An attempt in flight counts as the failure
+ * it may turn out to be, so parallel checks let no more guesses through than one at a time.
+ *
  * Threads: one tolkd_accounts is used by one thread at a time (the service thread), as its
- * store. tolkd_secrets_init() must have run.
+ * store; tolkd_login_check and tolkd_password_hash may run on any thread. tolkd_secrets_init()
+ * must have run.
  */
 #ifndef TOLKD_ACCOUNTS_H
 #define TOLKD_ACCOUNTS_H
@@ -47,6 +53,8 @@ enum tolkd_acct_status {
     TOLKD_ACCT_NOT_FOUND = -4,   /* no such account */
     TOLKD_ACCT_INVALID = -5,     /* a username or password that breaks the rules */
     TOLKD_ACCT_UNAVAILABLE = -6, /* the store failed (logged); try again later */
+    TOLKD_ACCT_BUSY = -7,        /* attempts on the same account or address are being checked:
+                                    try again in a second */
 };
 
 struct tolkd_accounts;
@@ -97,12 +105,45 @@ __attribute__((warn_unused_result)) int tolkd_password_hash(const char *password
  * (Unix seconds). OK fills *out (token and all); DENIED is the same for an unknown username, a
  * wrong password and a disabled account, and takes the same time; THROTTLED sets
  * out->retry_after_s. Every outcome is audited (login_succeeded, login_failed,
- * login_throttled).
+ * login_throttled). It is tolkd_login_begin, _check and _finish in a row, on this thread.
  */
 __attribute__((warn_unused_result)) int tolkd_login(struct tolkd_accounts *a, const char *username,
                                                     const char *password, size_t pwlen,
                                                     const char *peer, int64_t now,
                                                     struct tolkd_login *out);
+
+/* A login attempt between tolkd_login_begin and tolkd_login_finish ("in flight"). */
+struct tolkd_login_attempt;
+
+/*
+ * Step 1, on A's thread: the rate limits and the account lookup for USERNAME from PEER at NOW,
+ * and a guarded copy of PASSWORD. OK with *out, to be checked and then finished exactly once;
+ * THROTTLED (audited, *retry_after_s set), BUSY (attempts in flight on the same account or
+ * address might throttle this one once they fail: nothing was tried or counted) or UNAVAILABLE,
+ * with *out NULL.
+ */
+__attribute__((warn_unused_result)) int
+tolkd_login_begin(struct tolkd_accounts *a, const char *username, const char *password,
+                  size_t pwlen, const char *peer, int64_t now, unsigned *retry_after_s,
+                  struct tolkd_login_attempt **out);
+
+/*
+ * Step 2, on any thread, CPU only (one Argon2id verification, and a new hash for an old one):
+ * touches nothing but L, whose password copy it wipes and frees.
+ */
+void tolkd_login_check(struct tolkd_login_attempt *l);
+
+/*
+ * Step 3, on A's thread at NOW: counts the failure (login_failed, for the same reasons as
+ * tolkd_login) or issues the token into *out (login_succeeded), and frees L. ABANDONED (the
+ * client went away before its answer) makes even a good password a failure (reason
+ * "abandoned"), with no token: closing the connection is no way around the rate limits. An
+ * attempt never checked (cancelled at shutdown) counts for nothing: UNAVAILABLE.
+ */
+__attribute__((warn_unused_result)) int tolkd_login_finish(struct tolkd_accounts *a,
+                                                           struct tolkd_login_attempt *l,
+                                                           int64_t now, int abandoned,
+                                                           struct tolkd_login *out);
 
 /*
  * Checks an Authorization header value ("Bearer " and 43 base64url characters; NULL when there
@@ -112,16 +153,25 @@ __attribute__((warn_unused_result)) int tolkd_authenticate(struct tolkd_accounts
                                                            const char *authorization, int64_t now,
                                                            struct tolkd_principal *out);
 
+/*
+ * Checks again at NOW that the token P was authenticated with is still usable for the same
+ * account and role: for a request whose work went on after tolkd_authenticate. OK, DENIED or
+ * UNAVAILABLE.
+ */
+__attribute__((warn_unused_result)) int
+tolkd_reauthenticate(struct tolkd_accounts *a, const struct tolkd_principal *p, int64_t now);
+
 /* Revokes the token P authenticated with, audited as logout. DENIED if it was revoked already. */
 int tolkd_logout(struct tolkd_accounts *a, const struct tolkd_principal *p, int64_t now);
 
 /*
- * Creates an account for ACTOR_ID (the admin asking), audited as account_created. INVALID for a
- * username or password that breaks the rules, CONFLICT for a taken username. *out gets the new
- * account (without its hash).
+ * Creates an account for ACTOR_ID (the admin asking) with HASH, its password as
+ * tolkd_password_hash made it (on whichever thread), audited as account_created. INVALID for a
+ * username that breaks the rules or an empty hash, CONFLICT for a taken username. *out gets the
+ * new account (without its hash).
  */
 int tolkd_account_create(struct tolkd_accounts *a, int64_t actor_id, const char *username,
-                         const char *password, size_t pwlen, enum tolk_account_role role,
+                         const char hash[TOLK_PASSWORD_HASH_MAX], enum tolk_account_role role,
                          int64_t now, struct tolk_account *out);
 
 /*

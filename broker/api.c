@@ -178,10 +178,17 @@ int tolkd_api_new(struct tolk_store *st, const unsigned char datakey[TOLKD_DATAK
         snprintf(err, errlen, "out of memory for the REST API (Argon2 needs 64 MiB)");
         return -1;
     }
+    api->st = st;
+    if (api_jobs_start(api) != 0) {
+        tolkd_accounts_free(api->accounts);
+        sodium_free(api->contact_key);
+        free(api);
+        snprintf(err, errlen, "cannot start the REST API's hashing threads");
+        return -1;
+    }
     crypto_generichash(api->contact_key, crypto_secretbox_KEYBYTES,
                        (const unsigned char *)CONTACT_KEY_LABEL, strlen(CONTACT_KEY_LABEL), datakey,
                        TOLKD_DATAKEY_BYTES);
-    api->st = st;
     api->window = *window;
     *out = api;
     return 0;
@@ -191,6 +198,7 @@ void tolkd_api_free(struct tolkd_api *api)
 {
     if (api == NULL)
         return;
+    api_jobs_stop(api);
     tolkd_accounts_free(api->accounts);
     sodium_free(api->contact_key);
     free(api);
@@ -272,6 +280,13 @@ void api_fail(struct api_call *c, enum tolkd_api_error e, const char *message, c
 {
     tolkd_api_response_clear(c->resp);
     error_body(c->resp, e, message, field, field != NULL ? strlen(field) : 0);
+}
+
+void api_fail_busy(struct api_call *c)
+{
+    api_fail(c, TOLKD_API_UNAVAILABLE, "too many password checks under way: retry in a second",
+             NULL);
+    c->resp->retry_after_s = 1;
 }
 
 const char *api_string(const struct api_call *c, const char *name, size_t *len)
@@ -589,32 +604,45 @@ static int parse_query(struct api_call *c, const struct api_param *params)
     return 0;
 }
 
-void tolkd_api_handle(struct tolkd_api *api, const struct tolkd_api_request *req, int64_t now,
-                      struct tolkd_api_response *resp)
+void api_log_request(const struct api_call *c, unsigned method, bool abandoned)
+{
+    char log_id[9] = "-";
+
+    if (c->who != NULL) {
+        char ref[TOLK_STORE_REF_MAX];
+        snprintf(ref, sizeof(ref), "account:%" PRId64, c->who->account_id);
+        tolkd_log_id(ref, log_id);
+    }
+    TLOG_INFO("api_request", "method=%s route=%s status=%u account=%s ms=%llu%s",
+              method_name(method), c->route != NULL ? c->route->pattern : "-", c->resp->status,
+              log_id, (unsigned long long)((monotonic_us() - c->started_us) / 1000u),
+              abandoned ? " abandoned=1" : "");
+}
+
+int tolkd_api_handle(struct tolkd_api *api, const struct tolkd_api_request *req, int64_t now,
+                     struct tolkd_api_response *resp, uint64_t *ticket)
 {
     struct tolkd_principal who;
     struct api_call c = {.api = api, .req = req, .now = now, .resp = resp};
     const struct api_route *r;
-    uint64_t started = monotonic_us();
-    char log_id[9] = "-";
 
+    c.started_us = monotonic_us();
     memset(resp, 0, sizeof(*resp));
-    r = find_route(&c);
+    *ticket = 0;
+    r = c.route = find_route(&c);
     if (r != NULL && authorize(&c, r, &who) == 0 && parse_query(&c, r->params) == 0 &&
         parse_body(&c, r->fields) == 0)
         r->handler(&c);
-    if (resp->status == 0)
-        api_fail(&c, TOLKD_API_INTERNAL, NULL, NULL);
     json_decref(c.body);
-    if (c.who != NULL) {
-        char ref[TOLK_STORE_REF_MAX];
-        snprintf(ref, sizeof(ref), "account:%" PRId64, c.who->account_id);
-        tolkd_log_id(ref, log_id);
+    if (c.job != NULL) {
+        *ticket = c.job->ticket;
+    } else {
+        if (resp->status == 0)
+            api_fail(&c, TOLKD_API_INTERNAL, NULL, NULL);
+        api_log_request(&c, (unsigned)req->method, false);
     }
-    TLOG_INFO("api_request", "method=%s route=%s status=%u account=%s ms=%llu",
-              method_name(req->method), r != NULL ? r->pattern : "-", resp->status, log_id,
-              (unsigned long long)((monotonic_us() - started) / 1000u));
     tolkd_wipe(&who, sizeof(who));
+    return c.job != NULL ? TOLKD_API_DEFERRED : 0;
 }
 
 int api_time(struct api_call *c, json_t *v, const char *text, const char *zone, const char *name,

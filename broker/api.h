@@ -5,8 +5,17 @@
  * No libwebsockets here: the transport (http.c) collects a request (method, path, query,
  * Authorization header, peer address and a body of at most TOLKD_API_BODY_MAX bytes) into a
  * struct tolkd_api_request, calls tolkd_api_handle(), and writes the response it gets back.
- * Everything runs on the service thread; a login spends one Argon2id hash (about 50-100 ms)
- * there.
+ *
+ * Deferred answers: a request that needs an Argon2id hash (a login, an account creation: 50-100
+ * ms each) is not answered at once. tolkd_api_handle does everything that needs the store and
+ * hands the hash to a pool of TOLKD_API_HASH_THREADS worker threads (hashpool.h), returning
+ * TOLKD_API_DEFERRED and a ticket; when the hash is done, the wake function set with
+ * tolkd_api_set_wake runs on the worker, and the transport's service thread then collects the
+ * answer with tolkd_api_next_answer(), which does the rest (store, audit, token). At most
+ * TOLKD_API_HASH_JOBS_MAX such requests are under way at once; beyond that they are answered
+ * 503 unavailable with Retry-After: 1 at once.
+ *
+ * Threads: every function here runs on the service thread, except the wake function.
  */
 #ifndef TOLKD_API_H
 #define TOLKD_API_H
@@ -19,6 +28,14 @@
 
 #define TOLKD_API_PREFIX   "/api/v1/"
 #define TOLKD_API_BODY_MAX 65536 /* bytes; a longer body is refused with 413 before it is read */
+
+/* The hash pool: two workers keep one core for the service thread on a 2-core machine; each
+ * Argon2id hash takes 64 MiB, and at most 8 requests wait for one (queued or running). */
+#define TOLKD_API_HASH_THREADS  2
+#define TOLKD_API_HASH_JOBS_MAX 8
+
+/* tolkd_api_handle: the answer comes later, from tolkd_api_next_answer. */
+#define TOLKD_API_DEFERRED 1
 
 enum tolkd_http_method {
     TOLKD_HTTP_OTHER = 0,
@@ -64,7 +81,7 @@ struct tolkd_api_response {
     char *body;
     size_t len;
     char allow[64];         /* 405: the methods the path takes ("GET, POST") */
-    unsigned retry_after_s; /* 429: also sent as Retry-After */
+    unsigned retry_after_s; /* 429 and 503: sent as Retry-After (429 also in the body) */
 };
 
 struct tolkd_api;
@@ -85,18 +102,51 @@ struct tolkd_join_window {
 /*
  * Sets up the API over ST (the caller's, kept open while the API lives) with keys derived from
  * DATAKEY (read, not kept); join tokens it issues are valid in WINDOW around their appointment.
- * 0, or -1 with one line in err.
+ * Starts the hash pool's threads. 0, or -1 with one line in err.
  */
 int tolkd_api_new(struct tolk_store *st, const unsigned char datakey[TOLKD_DATAKEY_BYTES],
                   const struct tolkd_join_window *window, struct tolkd_api **out, char *err,
                   size_t errlen);
 
-/* Frees, wiping the keys. NULL is a no-op. */
+/*
+ * Stops the hash pool (hashes not yet started are dropped, running ones waited for, threads
+ * joined), finishes the requests still deferred without answering them (a login whose password
+ * was checked still counts as failed), and frees, wiping the keys. The store must still be open.
+ * NULL is a no-op.
+ */
 void tolkd_api_free(struct tolkd_api *api);
 
-/* Answers REQ at NOW (Unix seconds) into *resp, which the caller then clears. Never fails. */
-void tolkd_api_handle(struct tolkd_api *api, const struct tolkd_api_request *req, int64_t now,
-                      struct tolkd_api_response *resp);
+/*
+ * Sets the function a worker thread calls when a deferred answer is ready: WAKE(ARG) must make
+ * the service thread call tolkd_api_next_answer soon (tolkd: lws_cancel_service). NULL for
+ * none; once this returns, the previous function is not running and is never called again.
+ */
+void tolkd_api_set_wake(struct tolkd_api *api, void (*wake)(void *arg), void *arg);
+
+/*
+ * Handles REQ at NOW (Unix seconds). Returns 0 with the answer in *resp, which the caller then
+ * clears; or TOLKD_API_DEFERRED with *ticket set and *resp empty: the answer comes from
+ * tolkd_api_next_answer under that ticket. Either way REQ and what it points to may go as soon
+ * as this returns (a deferred request keeps copies, its password in guarded memory). Never
+ * fails.
+ */
+int tolkd_api_handle(struct tolkd_api *api, const struct tolkd_api_request *req, int64_t now,
+                     struct tolkd_api_response *resp, uint64_t *ticket);
+
+/*
+ * The next deferred answer that is ready, finished at NOW: 1 with *ticket and *resp (which the
+ * caller sends, or drops, and clears), 0 when no answer is ready. Requests abandoned meanwhile
+ * are finished here too, without an answer.
+ */
+int tolkd_api_next_answer(struct tolkd_api *api, int64_t now, uint64_t *ticket,
+                          struct tolkd_api_response *resp);
+
+/*
+ * The client of deferred request TICKET went away: its answer is not wanted. Its work is still
+ * finished (a login then counts as a failure, an account is still created). An unknown ticket is
+ * ignored.
+ */
+void tolkd_api_abandon(struct tolkd_api *api, uint64_t ticket);
 
 /* Fills *resp with the error E alone: for what the transport refuses before tolkd_api_handle. */
 void tolkd_api_error_response(enum tolkd_api_error e, struct tolkd_api_response *resp);

@@ -3,8 +3,14 @@
  * POST /accounts, GET /accounts, PATCH /accounts/{id}. The dispatcher (api.c) has matched,
  * authorised and validated each request against the tables below; accounts.c does the work and
  * the auditing.
+ *
+ * A login and an account creation each need one Argon2id hash: they are deferred requests
+ * (api_internal.h, struct api_job). The handler does what needs the store and hands the hash to
+ * the pool with a copy of the password in guarded memory; the job's finish does the rest.
  */
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,33 +43,75 @@ const struct api_param api_account_list_params[] = {
     {NULL, 0, 0, 0, 0},
 };
 
+/* A login waiting for its password check. */
+struct login_job {
+    struct api_job job; /* first: the job is the whole */
+    struct tolkd_login_attempt *attempt;
+};
+
 /*
  * An unknown username, a wrong password and a disabled account get the same answer, so the
  * answer tells a guesser nothing about which accounts exist.
  */
+static void login_answer(struct api_call *c, int rc, const struct tolkd_login *out)
+{
+    if (rc == TOLKD_ACCT_OK) {
+        api_reply(c, 200,
+                  json_pack("{s:s, s:s, s:I, s:s, s:I}", "token", out->token, "token_type",
+                            "Bearer", "expires_at", (json_int_t)out->expires_at, "role",
+                            tolk_account_role_name(out->role), "account_id",
+                            (json_int_t)out->account_id));
+    } else if (rc == TOLKD_ACCT_THROTTLED) {
+        c->resp->retry_after_s = out->retry_after_s;
+        api_fail(c, TOLKD_API_RATE_LIMITED, NULL, NULL);
+    } else if (rc == TOLKD_ACCT_DENIED) {
+        api_fail(c, TOLKD_API_UNAUTHENTICATED, "wrong username or password", NULL);
+    } else if (rc == TOLKD_ACCT_BUSY) {
+        api_fail_busy(c);
+    } else {
+        api_fail(c, TOLKD_API_UNAVAILABLE, NULL, NULL);
+    }
+}
+
+static void login_run(struct tolkd_hashpool_job *work)
+{
+    tolkd_login_check(((struct login_job *)(void *)work)->attempt);
+}
+
+static void login_finish(struct api_job *job, struct api_call *c)
+{
+    struct login_job *j = (struct login_job *)(void *)job;
+    struct tolkd_login out;
+    int rc = tolkd_login_finish(c->api->accounts, j->attempt, c->now, job->abandoned, &out);
+
+    login_answer(c, rc, &out);
+    tolkd_wipe(&out, sizeof(out));
+    free(j);
+}
+
 void api_login(struct api_call *c)
 {
     size_t pwlen = 0;
     const char *username = api_string(c, "username", NULL);
     const char *password = api_string(c, "password", &pwlen);
-    struct tolkd_login out;
-    int rc = tolkd_login(c->api->accounts, username, password, pwlen, c->req->peer, c->now, &out);
+    struct login_job *j = calloc(1, sizeof(*j));
+    struct tolkd_login out = {.retry_after_s = 0};
+    int rc;
 
-    if (rc == TOLKD_ACCT_OK) {
-        api_reply(c, 200,
-                  json_pack("{s:s, s:s, s:I, s:s, s:I}", "token", out.token, "token_type", "Bearer",
-                            "expires_at", (json_int_t)out.expires_at, "role",
-                            tolk_account_role_name(out.role), "account_id",
-                            (json_int_t)out.account_id));
-    } else if (rc == TOLKD_ACCT_THROTTLED) {
-        c->resp->retry_after_s = out.retry_after_s;
-        api_fail(c, TOLKD_API_RATE_LIMITED, NULL, NULL);
-    } else if (rc == TOLKD_ACCT_DENIED) {
-        api_fail(c, TOLKD_API_UNAUTHENTICATED, "wrong username or password", NULL);
-    } else {
-        api_fail(c, TOLKD_API_UNAVAILABLE, NULL, NULL);
+    if (j == NULL) {
+        api_fail(c, TOLKD_API_INTERNAL, "out of memory", NULL);
+        return;
     }
-    tolkd_wipe(&out, sizeof(out));
+    rc = tolkd_login_begin(c->api->accounts, username, password, pwlen, c->req->peer, c->now,
+                           &out.retry_after_s, &j->attempt);
+    if (rc != TOLKD_ACCT_OK) {
+        free(j);
+        login_answer(c, rc, &out);
+        return;
+    }
+    j->job.work.run = login_run;
+    j->job.finish = login_finish;
+    api_defer(c, &j->job);
 }
 
 void api_logout(struct api_call *c)
@@ -104,14 +152,62 @@ void api_me(struct api_call *c)
     api_reply(c, 200, obj);
 }
 
+/* An account waiting for its password's hash. */
+struct create_job {
+    struct api_job job; /* first: the job is the whole */
+    char *password;     /* guarded copy, wiped and freed once hashed */
+    size_t pwlen;
+    char username[TOLK_USERNAME_MAX + 1];
+    enum tolk_account_role role;
+    bool hashed;
+    char hash[TOLK_PASSWORD_HASH_MAX];
+};
+
+static void create_run(struct tolkd_hashpool_job *work)
+{
+    struct create_job *j = (struct create_job *)(void *)work;
+
+    j->hashed = tolkd_password_hash(j->password, j->pwlen, j->hash) == 0;
+    tolkd_secret_free(j->password);
+    j->password = NULL;
+}
+
+/*
+ * The admin's token is checked again (it may have been revoked, or its account disabled, while
+ * the password was hashed). A client that went away does not undo its request: the account is
+ * still created, as any request's work is done when its answer cannot be delivered.
+ */
+static void create_finish(struct api_job *job, struct api_call *c)
+{
+    struct create_job *j = (struct create_job *)(void *)job;
+    struct tolk_account a;
+    int rc = TOLKD_ACCT_UNAVAILABLE;
+
+    if (job->work.ran && j->hashed)
+        rc = tolkd_reauthenticate(c->api->accounts, c->who, c->now);
+    if (rc == TOLKD_ACCT_OK)
+        rc = tolkd_account_create(c->api->accounts, c->who->account_id, j->username, j->hash,
+                                  j->role, c->now, &a);
+    if (rc == TOLKD_ACCT_OK)
+        api_reply(c, 201, api_account_json(&a));
+    else if (rc == TOLKD_ACCT_CONFLICT)
+        api_fail(c, TOLKD_API_CONFLICT, "that username is taken", "username");
+    else if (rc == TOLKD_ACCT_DENIED)
+        api_fail(c, TOLKD_API_UNAUTHENTICATED, NULL, NULL);
+    else
+        api_fail(c, TOLKD_API_UNAVAILABLE, NULL, NULL);
+    tolkd_secret_free(j->password);
+    tolkd_wipe(j, sizeof(*j));
+    free(j);
+}
+
 void api_accounts_create(struct api_call *c)
 {
     size_t pwlen = 0;
     const char *username = api_string(c, "username", NULL);
     const char *password = api_string(c, "password", &pwlen);
     enum tolk_account_role role;
-    struct tolk_account a;
-    int rc;
+    struct create_job *j;
 
     if (!tolk_username_valid(username)) {
         api_fail(c, TOLKD_API_BAD_FIELD, "must be 3 to 64 characters of a-z, 0-9, '.', '_' and '-'",
@@ -126,14 +222,18 @@ void api_accounts_create(struct api_call *c)
         api_fail(c, TOLKD_API_BAD_FIELD, "must be admin, staff, clinician or interpreter", "role");
         return;
     }
-    rc = tolkd_account_create(c->api->accounts, c->who->account_id, username, password, pwlen, role,
-                              c->now, &a);
-    if (rc == TOLKD_ACCT_OK)
-        api_reply(c, 201, api_account_json(&a));
-    else if (rc == TOLKD_ACCT_CONFLICT)
-        api_fail(c, TOLKD_API_CONFLICT, "that username is taken", "username");
-    else
-        api_fail(c, TOLKD_API_UNAVAILABLE, NULL, NULL);
+    j = calloc(1, sizeof(*j));
+    if (j == NULL || (j->password = tolkd_secret_copy(password, pwlen)) == NULL) {
+        free(j);
+        api_fail(c, TOLKD_API_INTERNAL, "out of memory", NULL);
+        return;
+    }
+    j->pwlen = pwlen;
+    snprintf(j->username, sizeof(j->username), "%s", username);
+    j->role = role;
+    j->job.work.run = create_run;
+    j->job.finish = create_finish;
+    api_defer(c, &j->job);
 }
 
 void api_accounts_list(struct api_call *c)

@@ -14,12 +14,18 @@
 
 #include "accounts.h"
 #include "api.h"
+#include "hashpool.h"
+
+struct api_job;
 
 struct tolkd_api {
     struct tolk_store *st;
     struct tolkd_accounts *accounts;
     unsigned char *contact_key;      /* sodium_malloc'd secretbox key for contact details */
     struct tolkd_join_window window; /* when issued join tokens work */
+    struct tolkd_hashpool *pool;     /* the Argon2id hashes of deferred requests */
+    struct api_job *jobs;            /* deferred requests not yet finished (api_jobs.c) */
+    uint64_t last_ticket;
 };
 
 /* Who may call a route. A route with none of these bits can be called by nobody. */
@@ -61,7 +67,7 @@ struct api_param {
 
 struct api_call {
     struct tolkd_api *api;
-    const struct tolkd_api_request *req;
+    const struct tolkd_api_request *req; /* NULL when a deferred request is finished */
     int64_t now;
     const struct tolkd_principal *who;        /* NULL on public routes */
     json_t *body;                             /* the validated object ({} when none was sent) */
@@ -69,9 +75,52 @@ struct api_call {
     int64_t params[API_PARAMS_MAX];           /* the query, in the order of the route's table */
     char texts[API_PARAMS_MAX][API_TEXT_MAX]; /* its text parameters, decoded */
     struct tolkd_api_response *resp;
+    const struct api_route *route;
+    uint64_t started_us; /* monotonic, when the request was handed to the API */
+    struct api_job *job; /* set by api_defer: the answer comes later */
 };
 
 typedef void (*api_handler)(struct api_call *c);
+
+/*
+ * A request answered later (api_jobs.c), for the few handlers that need an Argon2id hash. The
+ * handler does what needs the store and the request (phase 1, as any handler), fills a job of
+ * its own that embeds this one, and calls api_defer. A worker thread then calls work.run (CPU
+ * only: it may touch its job and nothing else). Back on the service thread, finish (phase 2)
+ * gets a call with api, now, who and resp (req is NULL: the request is gone), answers through
+ * api_reply and api_fail as any handler, and frees the job. finish is called exactly once, also
+ * when the job never ran (work.ran false: the pool was full or stopped) and when the client went
+ * away (abandoned: the answer is dropped, but what the request asked for is still done or, for
+ * a login, counted).
+ */
+struct api_job {
+    struct tolkd_hashpool_job work;
+    void (*finish)(struct api_job *job, struct api_call *c);
+    bool abandoned;
+    uint64_t ticket;
+    const struct api_route *route;
+    uint64_t started_us;
+    bool has_who;
+    struct tolkd_principal who; /* the caller's, re-checked by finish where it matters */
+    struct api_job *next;       /* in tolkd_api.jobs */
+};
+
+/*
+ * Hands JOB (its work.run and finish set) to the hash pool: the request is answered when that is
+ * done. If the pool is full (or stopped), finishes JOB at once as never run and answers 503
+ * unavailable with Retry-After: 1 instead. Either way JOB is no longer the handler's.
+ */
+void api_defer(struct api_call *c, struct api_job *job);
+
+/* Answers 503 unavailable with Retry-After: 1: too much is under way, try again in a second. */
+void api_fail_busy(struct api_call *c);
+
+/* api_jobs.c, for api.c: starts and stops the hash pool. */
+int api_jobs_start(struct tolkd_api *api);
+void api_jobs_stop(struct tolkd_api *api);
+
+/* api.c, for api_jobs.c: the log line of a request (METHOD, c->route) once it is answered. */
+void api_log_request(const struct api_call *c, unsigned method, bool abandoned);
 
 struct api_route {
     unsigned method;     /* one enum tolkd_http_method */

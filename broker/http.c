@@ -11,6 +11,14 @@
  * peer address) is copied out at LWS_CALLBACK_HTTP, so nothing depends on the table surviving
  * until the body is complete. The Authorization value and the body (which may hold a password)
  * are wiped when the request is done.
+ *
+ * An API request whose answer is deferred (a login or an account creation, which wait for an
+ * Argon2id hash on a worker thread: api.h) is parked: its connection's pss goes on the list
+ * d->parked under the API's ticket, with no response yet. When a worker is done it wakes the
+ * service thread with lws_cancel_service; at LWS_CALLBACK_EVENT_WAIT_CANCELLED the ready answers
+ * are collected, each into its pss, and written at that connection's next HTTP_WRITEABLE. A
+ * connection that closes while parked leaves the list and abandons its ticket, so an answer
+ * never looks for a connection that is gone; the API still finishes the request.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -44,6 +52,13 @@ struct http_pss {
     bool answered;           /* headers are out, the body is due at WRITEABLE */
     bool hard_close;         /* close once the response is out (an unread body follows) */
     bool closing;            /* the response is out: close when lws has flushed it */
+    /* a parked API request (see above): */
+    uint64_t ticket; /* its ticket while on d->parked, else 0 */
+    struct lws *wsi; /* its connection, to ask for WRITEABLE when the answer comes */
+    struct http_pss *next_parked;
+    bool keep_alive; /* as the request would have been answered at once */
+    bool has_answer; /* answer is ready, to be written at WRITEABLE */
+    struct tolkd_api_response answer;
 };
 
 size_t tolkd_http_pss_size(void)
@@ -327,13 +342,88 @@ static int api_refuse(struct lws *wsi, struct http_pss *pss, enum tolkd_api_erro
     return api_answer(wsi, pss, &resp, keep_alive);
 }
 
+static void park(struct tolkd *d, struct lws *wsi, struct http_pss *pss, uint64_t ticket,
+                 bool keep_alive)
+{
+    pss->ticket = ticket;
+    pss->wsi = wsi;
+    pss->keep_alive = keep_alive;
+    pss->next_parked = d->parked;
+    d->parked = pss;
+}
+
+static void unpark(struct tolkd *d, struct http_pss *pss)
+{
+    for (struct http_pss **p = &d->parked; *p; p = &(*p)->next_parked) {
+        if (*p == pss) {
+            *p = pss->next_parked;
+            break;
+        }
+    }
+    pss->ticket = 0;
+    pss->next_parked = NULL;
+}
+
+/* The connection is closing (or its pss is being replaced): nothing may refer to it after. */
+static void drop_parked(struct tolkd *d, struct http_pss *pss)
+{
+    if (pss->ticket) {
+        tolkd_api_abandon(d->api, pss->ticket);
+        unpark(d, pss);
+    }
+    if (pss->has_answer) {
+        tolkd_api_response_clear(&pss->answer);
+        pss->has_answer = false;
+    }
+}
+
+/* EVENT_WAIT_CANCELLED: each ready answer goes to its connection, to be written at WRITEABLE. */
+static void collect_answers(struct tolkd *d)
+{
+    struct tolkd_api_response resp;
+    uint64_t ticket;
+    while (tolkd_api_next_answer(d->api, (int64_t)time(NULL), &ticket, &resp)) {
+        struct http_pss *pss = d->parked;
+        while (pss && pss->ticket != ticket)
+            pss = pss->next_parked;
+        if (!pss) { /* cannot happen: a connection that closed abandoned its ticket */
+            tolkd_api_response_clear(&resp);
+            continue;
+        }
+        unpark(d, pss);
+        pss->answer = resp;
+        pss->has_answer = true;
+        lws_callback_on_writable(pss->wsi);
+    }
+}
+
+/* HTTP_WRITEABLE of a connection whose deferred answer has come: its headers now. */
+static int write_answer(struct lws *wsi, struct http_pss *pss)
+{
+    struct tolkd_api_response resp = pss->answer;
+    pss->has_answer = false;
+    memset(&pss->answer, 0, sizeof pss->answer);
+    return api_answer(wsi, pss, &resp, pss->keep_alive);
+}
+
+/*
+ * Hands the request to the API. A deferred one is parked, and the body (which held the
+ * password: the API has its own guarded copy) is wiped and freed at once.
+ */
 static int api_dispatch(struct lws *wsi, struct tolkd *d, struct http_pss *pss, bool keep_alive)
 {
     struct tolkd_api_response resp;
     struct api_pending *a = pss->api;
+    uint64_t ticket;
     a->req.body = a->body;
     a->req.body_len = a->body_len;
-    tolkd_api_handle(d->api, &a->req, (int64_t)time(NULL), &resp);
+    if (tolkd_api_handle(d->api, &a->req, (int64_t)time(NULL), &resp, &ticket) ==
+        TOLKD_API_DEFERRED) {
+        api_pending_free(pss->api);
+        pss->api = NULL;
+        park(d, wsi, pss, ticket, keep_alive);
+        return 0;
+    }
     return api_answer(wsi, pss, &resp, keep_alive);
 }
 
@@ -439,6 +529,11 @@ static void on_closed(struct http_pss *pss)
     pss->api = NULL;
 }
 
+void tolkd_http_wake(void *ctx)
+{
+    lws_cancel_service(ctx);
+}
+
 int tolkd_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                         size_t len)
 {
@@ -453,6 +548,7 @@ int tolkd_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
         return 1; /* a WebSocket upgrade without the tolk.v1 subprotocol */
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         tolkd_shutdown_step(d);
+        collect_answers(d);
         return 0;
     case LWS_CALLBACK_HTTP:
         return on_http(wsi, d, pss, in ? (const char *)in : "");
@@ -463,10 +559,18 @@ int tolkd_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
             return api_dispatch(wsi, d, pss, true);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (pss && pss->has_answer)
+            return write_answer(wsi, pss);
         return pss ? write_body(wsi, pss) : 0;
-    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL: /* lws is about to free this pss */
         if (pss)
+            drop_parked(d, pss);
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (pss) {
+            drop_parked(d, pss);
             on_closed(pss);
+        }
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -39,6 +39,22 @@ void tolkd_log_id(const char *text, char out[9])
     sodium_bin2hex(out, 9, h, 4);
 }
 
+char *tolkd_secret_copy(const char *text, size_t len)
+{
+    char *copy = len < SIZE_MAX ? sodium_malloc(len + 1) : NULL;
+
+    if (copy != NULL) {
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+void tolkd_secret_free(char *copy)
+{
+    sodium_free(copy); /* wipes before freeing */
+}
+
 void tolkd_wipe(void *p, size_t n)
 {
     sodium_memzero(p, n);

@@ -25,6 +25,14 @@ void tolkd_token_hash(const uint8_t token[TOLKD_TOKEN_BYTES], uint8_t hash[32]);
 void tolkd_token_new(uint8_t token[TOLKD_TOKEN_BYTES], char text[TOLKD_TOKEN_TEXT],
                      uint8_t hash[32]);
 
+/*
+ * A copy of LEN bytes of TEXT and a NUL in guarded memory (sodium_malloc: guard pages, kept
+ * out of swap), for a password that must outlive its request, e.g. while a worker thread hashes
+ * it; NULL if out of memory. tolkd_secret_free wipes and frees it (NULL is a no-op).
+ */
+char *tolkd_secret_copy(const char *text, size_t len);
+void tolkd_secret_free(char *copy);
+
 /* Overwrites N bytes at P in a way the compiler cannot skip. */
 void tolkd_wipe(void *p, size_t n);
 

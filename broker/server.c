@@ -250,6 +250,7 @@ static void run_libev(struct tolkd *d, struct ev_loop *loop, ev_signal *sigs)
     ev_signal_stop(loop, &sigs[0]);
     ev_signal_stop(loop, &sigs[1]);
     running_ctx = NULL;
+    tolkd_api_set_wake(d->api, NULL, NULL); /* no hashing thread may touch the context now */
     lws_context_destroy(d->ctx);
     ev_run(loop, 0);
 }
@@ -262,6 +263,7 @@ static void run_poll(struct tolkd *d)
         if (lws_service(d->ctx, 0) < 0)
             break;
     running_ctx = NULL;
+    tolkd_api_set_wake(d->api, NULL, NULL); /* no hashing thread may touch the context now */
     lws_context_destroy(d->ctx);
 }
 
@@ -321,6 +323,7 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
         return -1;
     }
     running_ctx = d.ctx;
+    tolkd_api_set_wake(d.api, tolkd_http_wake, d.ctx); /* deferred API answers (api.h) */
     ev_loop_owned = loop;
     int port = announce(&d);
     if (hooks->on_listening)

@@ -17,6 +17,7 @@
 #include "store.h"
 
 struct ws_conn;
+struct http_pss;
 
 /* Broker-wide state, reachable from any callback through lws_context_user(). */
 struct tolkd {
@@ -26,10 +27,11 @@ struct tolkd {
     struct tolk_metrics metrics;
     struct tolkd_relay relay;
     struct lws_context *ctx;
-    uint64_t started_us;   /* monotonic */
-    struct ws_conn *conns; /* every open WebSocket, for shutdown */
-    bool stopping;         /* going-away closes under way */
-    bool done;             /* the service loop may end */
+    uint64_t started_us;     /* monotonic */
+    struct ws_conn *conns;   /* every open WebSocket, for shutdown */
+    struct http_pss *parked; /* http.c: API requests waiting for a deferred answer */
+    bool stopping;           /* going-away closes under way */
+    bool done;               /* the service loop may end */
     lws_sorted_usec_list_t sul_purge;
     lws_sorted_usec_list_t sul_stop_deadline;
 };
@@ -45,6 +47,8 @@ uint64_t tolkd_now_us(void);
 int tolkd_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                         size_t len);
 size_t tolkd_http_pss_size(void);
+/* Wakes the service thread of lws context CTX: the API's hash pool calls it from its workers. */
+void tolkd_http_wake(void *ctx);
 
 /* ws.c: the tolk.v1 WebSocket protocol. */
 int tolkd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
