@@ -284,7 +284,64 @@ static void set_epoch(struct conn *c, json_t *m)
     }
 }
 
-/* tolk.v1 control messages: hello reply, joined, membership changes, errors. */
+/*
+ * The waiting room (docs/INTERPRETING.md): a client joins waiting and the clinician admits it.
+ * Slot 0 is the client, slot 1 the clinician (load_tokens). The clinician admits a client it
+ * sees in joined's list or in participant_joined; the client counts as joined (may send, is
+ * expected to be heard) once a state message shows it admitted.
+ */
+#define SLOT_CLIENT    0u
+#define SLOT_CLINICIAN 1u
+
+static bool is_client(json_t *p)
+{
+    const char *role = json_string_value(json_object_get(p, "role"));
+    return role && strcmp(role, "client") == 0;
+}
+
+static void send_admit(struct load *l, struct conn *c, json_t *p)
+{
+    char text[64];
+    int n = snprintf(text, sizeof text, "{\"type\":\"admit\",\"index\":%lld}",
+                     (long long)json_integer_value(json_object_get(p, "index")));
+    ws_send(l, c, 0x1, text, (size_t)n);
+}
+
+static void admit_clients(struct load *l, struct conn *c, json_t *m)
+{
+    if (c->slot != SLOT_CLINICIAN)
+        return;
+    json_t *list = json_object_get(m, "participants"), *p;
+    size_t i;
+    if (!json_is_array(list)) {
+        if (is_client(m))
+            send_admit(l, c, m);
+        return;
+    }
+    json_array_foreach(list, i, p)
+    {
+        if (is_client(p))
+            send_admit(l, c, p);
+    }
+}
+
+static void on_state(struct load *l, struct conn *c, json_t *m)
+{
+    set_epoch(c, m);
+    if (c->joined)
+        return;
+    json_t *list = json_object_get(m, "participants"), *p;
+    size_t i;
+    json_array_foreach(list, i, p)
+    {
+        const char *presence = json_string_value(json_object_get(p, "presence"));
+        if ((unsigned)json_integer_value(json_object_get(p, "index")) == c->index && presence &&
+            strcmp(presence, "admitted") == 0)
+            mark_joined(l, c);
+    }
+}
+
+/* tolk.v1 control messages: hello reply, joined, membership changes, state, errors. */
 static void on_text(struct load *l, struct conn *c, const uint8_t *d, size_t len)
 {
     if (l->mode != MODE_TOLKD)
@@ -300,9 +357,15 @@ static void on_text(struct load *l, struct conn *c, const uint8_t *d, size_t len
     } else if (strcmp(type, "joined") == 0 && !c->joined) {
         c->index = (unsigned)json_integer_value(json_object_get(m, "index"));
         set_epoch(c, m);
-        mark_joined(l, c);
+        admit_clients(l, c, m);
+        if (c->slot != SLOT_CLIENT)
+            mark_joined(l, c);
+    } else if (strcmp(type, "state") == 0) {
+        on_state(l, c, m);
     } else if (strcmp(type, "participant_joined") == 0 || strcmp(type, "participant_left") == 0) {
         set_epoch(c, m);
+        if (strcmp(type, "participant_joined") == 0)
+            admit_clients(l, c, m);
     } else if (strcmp(type, "error") == 0) {
         on_server_error(l, c, m);
     }
