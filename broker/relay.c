@@ -230,16 +230,16 @@ static void on_join(struct tolkd_relay *r, struct tolkd_peer *p, const struct to
     relay_audit(r, out.sess->appointment_id, out.index, "session_join", detail);
 }
 
-/* A key goes only to a member of the sender's room: keys follow rooms (INTERPRETING.md). */
+/*
+ * A key goes only to another member of the sender's room: keys follow rooms (INTERPRETING.md).
+ * A waiting participant is in no room, so every key it sends is refused (PROTOCOL.md says
+ * bad_recipient for that too).
+ */
 static void on_key(struct tolkd_peer *p, const struct tolk_msg_key *k)
 {
     struct tolk_sess *sess = p->sess;
     if (!sess) {
         tolkd_conn_send_error(p->conn, TOLK_PERR_NOT_JOINED, "join first");
-        return;
-    }
-    if (sess->route.p[p->index].presence == TOLK_ROUTE_WAITING) {
-        tolkd_conn_send_error(p->conn, TOLK_PERR_WAITING, "no keys from the waiting room");
         return;
     }
     if (!tolk_sess_same_room(sess, p->index, k->to)) {

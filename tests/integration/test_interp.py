@@ -257,11 +257,11 @@ class WaitingRoomTest(InterpCase):
         self.assertEqual(heard, {clin.index: [interp.index], interp.index: [clin.index],
                                  client.index: []})
         self.assertEqual(metrics(self.broker.port)["tolk_dropped_not_routed_total"], before + 1)
-        # waiting: no keys, no controls, only leave
+        # waiting: in no room, so no keys; no controls either, only leave
         key = {"to": clin.index, "epoch": client.epoch,
                "sealed": base64.b64encode(os.urandom(100)).decode(),
                "sig": base64.b64encode(os.urandom(64)).decode()}
-        self.assertEqual(client.error_of("key", **key), "waiting")
+        self.assertEqual(client.error_of("key", **key), "bad_recipient")
         self.assertEqual(client.error_of("pause", paused=True), "waiting")
         self.assertEqual(clin.error_of("key", **dict(key, to=client.index)), "bad_recipient")
         # admitted: both directions flow
