@@ -301,7 +301,9 @@ void api_appointments_patch(struct api_call *c)
     a.interpreter_id = body_int(c, "interpreter_id", a.interpreter_id);
     if (check_times(c, a.starts_at, a.ends_at) != 0)
         return;
-    if (a.interpreter_id != 0 &&
+    /* Only a newly given interpreter is checked: moving an appointment whose interpreter's
+     * account was disabled since must not fail on a field the request did not send. */
+    if (a.interpreter_id != 0 && json_object_get(c->body, "interpreter_id") != NULL &&
         check_account(c, a.interpreter_id, TOLK_ROLE_INTERPRETER, "interpreter_id",
                       "must be the id of an interpreter account") != 0)
         return;

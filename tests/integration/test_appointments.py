@@ -239,6 +239,26 @@ class AppointmentsTest(ApiCase):
         self.assertEqual(actions, [("appointment_booked", ""), ("token_issued", ""),
                                    ("token_issued", ""), ("token_revoked", "role=client")])
 
+    def test_move_after_interpreter_disabled(self):
+        """Moving an appointment does not re-check an interpreter the request does not name, so
+        an account disabled since the booking does not block a new time; naming it does."""
+        status, _, acct = self.api("POST", "/accounts", token=self.admin,
+                                   body={"username": "int.gone", "password": PASSWORD,
+                                         "role": "interpreter"})
+        self.assertEqual(status, 201, acct)
+        a = self.book(dict(self.booking(40, 0, HOUR, interpreter=None),
+                           interpreter_id=acct["id"]))
+        status, _, _ = self.api("PATCH", "/accounts/%d" % acct["id"], token=self.admin,
+                                body={"disabled": True})
+        self.assertEqual(status, 200)
+        status, _, moved = self.api("PATCH", "/appointments/%d" % a["id"], token=self.admin,
+                                    body={"starts_at": a["starts_at"] + HOUR,
+                                          "ends_at": a["ends_at"] + HOUR})
+        self.assertEqual((status, moved["interpreter_id"]), (200, acct["id"]), moved)
+        self.assert_error(self.api("PATCH", "/appointments/%d" % a["id"], token=self.admin,
+                                   body={"interpreter_id": acct["id"]}),
+                          400, "bad_field", "interpreter_id")
+
     def test_support_person_token(self):
         """A support person's token is issued on request, joins as `support`, is revoked by
         role like any other; a bad support_person value writes nothing."""
