@@ -225,7 +225,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_TOKEN_ADD] = "INSERT INTO join_tokens (token_hash, appointment_id, role, valid_from,"
                      " valid_until) VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_TOKEN_FIND] = "SELECT a.id, a.ref, a.starts_at, a.ends_at, a.status, t.role,"
-                      " t.valid_from, t.valid_until, t.revoked"
+                      " t.valid_from, t.valid_until, t.revoked, coalesce(a.client_id, 0),"
+                      " coalesce(a.clinician_id, 0), coalesce(a.interpreter_id, 0),"
+                      " coalesce(a.mode, ''), coalesce(a.updated_at, 0)"
                       " FROM join_tokens t JOIN appointments a ON a.id = t.appointment_id"
                       " WHERE t.token_hash = ?1",
     [ST_AUDIT_READ_BEGIN] = "BEGIN DEFERRED",

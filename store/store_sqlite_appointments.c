@@ -102,6 +102,12 @@ int sq_token_find(void *state, const uint8_t *hash, struct tolk_token_grant *out
         out->valid_from = sqlite3_column_int64(q, 6);
         out->valid_until = sqlite3_column_int64(q, 7);
         out->revoked = sqlite3_column_int(q, 8) != 0;
+        /* the booking (schema 7): the broker starts a session in the appointment's mode */
+        out->appointment.client_id = sqlite3_column_int64(q, 9);
+        out->appointment.clinician_id = sqlite3_column_int64(q, 10);
+        out->appointment.interpreter_id = sqlite3_column_int64(q, 11);
+        copy_text(out->appointment.mode, sizeof out->appointment.mode, sqlite3_column_text(q, 12));
+        out->appointment.updated_at = sqlite3_column_int64(q, 13);
     } else if (rc == SQLITE_DONE) {
         status = sq_fail(s, TOLK_STORE_ENOTFOUND, "token_find: no such token");
     } else {

@@ -600,6 +600,34 @@ class AuditTest(InterpCase):
         self.assertEqual([e["detail"] for e in entries], ["role=clinician,code=token_in_use"])
 
 
+    def test_mode_is_the_appointments(self):
+        """A session starts in the mode its appointment was booked with."""
+        ids = {}
+        for name, role in (("clin.mode", "clinician"), ("int.mode", "interpreter")):
+            status, _, body = call(self.broker.port, "POST", "/api/v1/accounts", token=self.admin,
+                                   body={"username": name, "password": PASSWORD, "role": role})
+            self.assertEqual(status, 201, body)
+            ids[role] = body["id"]
+        status, _, body = call(self.broker.port, "POST", "/api/v1/clients", token=self.admin,
+                               body={"alias": "Client M", "languages": [{"tag": "ti"}]})
+        self.assertEqual(status, 201, body)
+        now = int(time.time())
+        status, _, appt = call(self.broker.port, "POST", "/api/v1/appointments", token=self.admin,
+                               body={"client_id": body["id"], "clinician_id": ids["clinician"],
+                                     "interpreter_id": ids["interpreter"],
+                                     "mode": "simultaneous", "starts_at": now - 60,
+                                     "ends_at": now + 3600})
+        self.assertEqual(status, 201, appt)
+        status, _, issued = call(self.broker.port, "POST",
+                                 "/api/v1/appointments/%d/tokens" % appt["id"], token=self.admin)
+        self.assertEqual(status, 201, issued)
+        tokens = {t["role"]: t["token"] for t in issued["tokens"]}
+        clin = Peer(self.broker.port, tokens["clinician"], "clinician")
+        self.addCleanup(clin.close)
+        self.assertEqual(clin.join(lang="nl")["type"], "joined")
+        self.assertEqual(clin.state["mode"], "simultaneous")
+
+
 class RecordingTest(unittest.TestCase):
     def run_recording(self, config_extra):
         broker = DemoBroker(1, config_extra=config_extra)
