@@ -130,10 +130,11 @@ static int account(struct sched_world *w, const char *username, enum tolk_accoun
 {
     char actor[TOLK_STORE_REF_MAX], detail[32];
     struct tolk_account a = {.role = role, .created_at = w->now};
-    struct tolk_audit_note n = note(w, actor, "account_created", detail);
+    struct tolk_audit_note n;
     int rc;
 
     snprintf(detail, sizeof(detail), "role=%s", tolk_account_role_name(role));
+    n = note(w, actor, "account_created", detail);
     snprintf(a.username, sizeof(a.username), "%s", username);
     snprintf(a.password_hash, sizeof(a.password_hash), "%s", hash);
     rc = tolk_store_account_create(w->st, &a, &n);
