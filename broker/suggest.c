@@ -1,5 +1,12 @@
 /*
  * Suggestions (suggest.h): the match request assembled from the store, then interp/match.c.
+ *
+ * The store is read in a number of queries that does not grow with the number of interpreters:
+ * the appointment, the client (audited), the client's last interpreter, the clinician, the
+ * interpreter profiles a page of 64 at a time (four queries a page), and every interpreter's
+ * bookings at the appointment's time in one query. Reading each profile and each interpreter's
+ * bookings on its own cost 100 ms a query at 200 interpreters and 10,000 appointments
+ * (docs/BENCHMARKS.md, "Scheduling").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +14,7 @@
 
 #include "suggest.h"
 
-#define PAGE 64 /* interpreter summaries read at a time */
+#define PAGE 64 /* interpreter profiles, or bookings, read at a time */
 
 struct tolkd_suggestions *tolkd_suggestions_new(void)
 {
@@ -83,15 +90,9 @@ static int clinician_part(struct tolk_store *st, const struct tolk_appointment *
     return TOLKD_SUGGEST_OK;
 }
 
-/* Fills candidate *OUT from profile P and P's bookings overlapping A. */
-static int candidate(struct tolk_store *st, const struct tolk_appointment *a,
-                     const struct tolk_interpreter_profile *p, struct tolk_interpreter *out)
+/* Fills candidate *OUT from profile P (its bookings come later). */
+static void candidate(const struct tolk_interpreter_profile *p, struct tolk_interpreter *out)
 {
-    struct tolk_appointment_filter f = {0, p->id, a->starts_at, a->ends_at};
-    struct tolk_appointment page[TOLK_MATCH_MAX_BOOKINGS];
-    size_t n = 0;
-    int rc = tolk_store_appointment_list(st, &f, 0, page, TOLK_MATCH_MAX_BOOKINGS, &n);
-
     memset(out, 0, sizeof(*out));
     out->id = p->id;
     out->gender = p->gender;
@@ -106,37 +107,69 @@ static int candidate(struct tolk_store *st, const struct tolk_appointment *a,
     for (size_t i = 0; i < p->n_exceptions && i < TOLK_MATCH_MAX_EXCEPT; i++, out->n_exceptions++)
         out->exceptions[i] =
             (struct tolk_interval){p->exceptions[i].starts_at, p->exceptions[i].ends_at};
-    for (size_t i = 0; rc == TOLK_STORE_OK && i < n; i++)
-        if (page[i].id != a->id && page[i].status == TOLK_APPOINTMENT_BOOKED)
-            out->bookings[out->n_bookings++] =
-                (struct tolk_interval){page[i].starts_at, page[i].ends_at};
+}
+
+/* Reads every interpreter profile (up to the maximum), a page at a time, into S's candidates. */
+static int profiles(struct tolk_store *st, struct tolkd_suggestions *s)
+{
+    struct tolk_interpreter_profile *page = calloc(PAGE, sizeof(*page));
+    int64_t after = 0;
+    size_t got = PAGE;
+    int rc = page == NULL ? TOLK_STORE_EIO : TOLK_STORE_OK;
+
+    s->n_candidates = 0;
+    while (rc == TOLK_STORE_OK && got == PAGE && s->n_candidates < TOLKD_SUGGEST_CANDIDATES_MAX) {
+        rc = tolk_store_interpreter_profiles(st, after, page, PAGE, &got);
+        for (size_t i = 0; rc == TOLK_STORE_OK && i < got; i++) {
+            if (s->n_candidates == TOLKD_SUGGEST_CANDIDATES_MAX)
+                break;
+            candidate(&page[i], &s->candidates[s->n_candidates]);
+            snprintf(s->codes[s->n_candidates++], TOLK_INTERPRETER_CODE_MAX, "%s", page[i].code);
+            after = page[i].id;
+        }
+    }
+    free(page);
     return rc;
 }
 
-/* Reads every interpreter profile (up to the maximum) into the candidates of S. */
-static int candidates(struct tolk_store *st, struct tolkd_suggestions *s)
+/*
+ * Gives each candidate its booked appointments that overlap A (A itself not counted), from one
+ * query for all interpreters. Both lists are in interpreter id order, so they are walked side
+ * by side; bookings of interpreters without a profile are skipped.
+ */
+static int bookings(struct tolk_store *st, struct tolkd_suggestions *s)
 {
     const struct tolk_appointment *a = &s->appointment;
-    struct tolk_interpreter_summary page[PAGE];
-    struct tolk_interpreter_profile *p = calloc(1, sizeof(*p));
-    int64_t after = 0;
-    size_t got = PAGE, *n = &s->n_candidates;
-    int rc = p == NULL ? TOLK_STORE_EIO : TOLK_STORE_OK;
+    struct tolk_interpreter_booking page[PAGE], last;
+    size_t got = PAGE, at = 0;
+    int rc = TOLK_STORE_OK;
 
-    *n = 0;
-    while (rc == TOLK_STORE_OK && got == PAGE && *n < TOLKD_SUGGEST_CANDIDATES_MAX) {
-        rc = tolk_store_interpreter_list(st, after, page, PAGE, &got);
-        for (size_t i = 0; rc == TOLK_STORE_OK && i < got && *n < TOLKD_SUGGEST_CANDIDATES_MAX;
-             i++) {
-            after = page[i].id;
-            rc = tolk_store_interpreter_get(st, page[i].id, p);
-            if (rc == TOLK_STORE_OK)
-                rc = candidate(st, a, p, &s->candidates[*n]);
-            snprintf(s->codes[*n], TOLK_INTERPRETER_CODE_MAX, "%s", page[i].code);
-            (*n)++;
+    for (int first = 1; rc == TOLK_STORE_OK && got == PAGE; first = 0) {
+        if (!first)
+            last = page[PAGE - 1];
+        rc = tolk_store_interpreter_bookings(st, a->starts_at, a->ends_at, a->id,
+                                             first ? NULL : &last, page, PAGE, &got);
+        for (size_t i = 0; rc == TOLK_STORE_OK && i < got; i++) {
+            while (at < s->n_candidates && s->candidates[at].id < page[i].interpreter_id)
+                at++;
+            if (at == s->n_candidates)
+                return TOLK_STORE_OK;
+            struct tolk_interpreter *c = &s->candidates[at];
+            if (c->id == page[i].interpreter_id && c->n_bookings < TOLK_MATCH_MAX_BOOKINGS)
+                c->bookings[c->n_bookings++] =
+                    (struct tolk_interval){page[i].starts_at, page[i].ends_at};
         }
     }
-    free(p);
+    return rc;
+}
+
+/* Every interpreter profile (up to the maximum) as a candidate for S->appointment. */
+static int candidates(struct tolk_store *st, struct tolkd_suggestions *s)
+{
+    int rc = profiles(st, s);
+
+    if (rc == TOLK_STORE_OK)
+        rc = bookings(st, s);
     return rc == TOLK_STORE_OK ? TOLKD_SUGGEST_OK : TOLKD_SUGGEST_UNAVAILABLE;
 }
 

@@ -550,6 +550,20 @@ int tolk_store_appointment_list(struct tolk_store *st, const struct tolk_appoint
     return forward(st, st->ops->appointment_list(st->state, f, after_id, out, cap, n));
 }
 
+int tolk_store_interpreter_bookings(struct tolk_store *st, int64_t from, int64_t to,
+                                    int64_t except_id, const struct tolk_interpreter_booking *after,
+                                    struct tolk_interpreter_booking *out, size_t cap, size_t *n)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL || cap == 0 || n == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "interpreter_bookings: no room for the page");
+    if (to <= from)
+        return fail(st, TOLK_STORE_EINVAL, "interpreter_bookings: the range ends before it starts");
+    return forward(
+        st, st->ops->interpreter_bookings(st->state, from, to, except_id, after, out, cap, n));
+}
+
 /* An audit actor or subject: "system", or a lowercase kind, ':', and an id (store.h). */
 static int audit_ref_ok(const char *s)
 {
@@ -1243,6 +1257,16 @@ int tolk_store_interpreter_list(struct tolk_store *st, int64_t after_id,
     if (out == NULL || cap == 0 || n == NULL)
         return fail(st, TOLK_STORE_EINVAL, "interpreter_list: no room for the page");
     return forward(st, st->ops->interpreter_list(st->state, after_id, out, cap, n));
+}
+
+int tolk_store_interpreter_profiles(struct tolk_store *st, int64_t after_id,
+                                    struct tolk_interpreter_profile *out, size_t cap, size_t *n)
+{
+    if (st == NULL)
+        return TOLK_STORE_EINVAL;
+    if (out == NULL || cap == 0 || n == NULL)
+        return fail(st, TOLK_STORE_EINVAL, "interpreter_profiles: no room for the page");
+    return forward(st, st->ops->interpreter_profiles(st->state, after_id, out, cap, n));
 }
 
 /* ---- Clinicians -------------------------------------------------------------------------- */

@@ -223,6 +223,25 @@ int tolk_store_appointment_list(struct tolk_store *st, const struct tolk_appoint
                                 int64_t after_id, struct tolk_appointment *out, size_t cap,
                                 size_t *n);
 
+/* A booked appointment of an interpreter, as tolk_store_interpreter_bookings lists it. */
+struct tolk_interpreter_booking {
+    int64_t interpreter_id;
+    int64_t appointment_id;
+    int64_t starts_at, ends_at;
+};
+
+/*
+ * Every interpreter's booked appointments that overlap [FROM, TO) (TO > FROM), except
+ * appointment EXCEPT_ID (0: none), for matching (broker/suggest.c): one page in
+ * (interpreter_id, starts_at, appointment_id) order after *AFTER (NULL: from the start), up to
+ * CAP (> 0) into OUT, *n of them; fewer than CAP means the end, and the next page goes after
+ * out[*n - 1]. One query for all interpreters; it reads the booked appointments that end after
+ * FROM, in an index (schema 8).
+ */
+int tolk_store_interpreter_bookings(struct tolk_store *st, int64_t from, int64_t to,
+                                    int64_t except_id, const struct tolk_interpreter_booking *after,
+                                    struct tolk_interpreter_booking *out, size_t cap, size_t *n);
+
 /*
  * Accounts of the people who run the service: admin, staff, clinician, interpreter. (Clients
  * have no account: a join token is all they need.)
@@ -676,6 +695,15 @@ int tolk_store_interpreter_exception_add(struct tolk_store *st, int64_t id,
 /* One page of profiles with id > AFTER_ID in id order: up to CAP (> 0) into OUT, *n of them. */
 int tolk_store_interpreter_list(struct tolk_store *st, int64_t after_id,
                                 struct tolk_interpreter_summary *out, size_t cap, size_t *n);
+
+/*
+ * One page of whole profiles (each as tolk_store_interpreter_get reads it: pairs, slots and
+ * exceptions) with id > AFTER_ID in id order: up to CAP (> 0) into OUT, *n of them; fewer than
+ * CAP means the end. The page is read in one transaction with one query per table, for callers
+ * that need every profile (matching) at the cost of four queries, not four per interpreter.
+ */
+int tolk_store_interpreter_profiles(struct tolk_store *st, int64_t after_id,
+                                    struct tolk_interpreter_profile *out, size_t cap, size_t *n);
 
 /*
  * Clinicians (schema v6): a profile belongs to an account of role clinician and has its id: the

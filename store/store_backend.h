@@ -61,6 +61,9 @@ struct tolk_store_ops {
     int (*appointment_get)(void *state, int64_t id, struct tolk_appointment *out);
     int (*appointment_list)(void *state, const struct tolk_appointment_filter *f, int64_t after_id,
                             struct tolk_appointment *out, size_t cap, size_t *n);
+    int (*interpreter_bookings)(void *state, int64_t from, int64_t to, int64_t except_id,
+                                const struct tolk_interpreter_booking *after,
+                                struct tolk_interpreter_booking *out, size_t cap, size_t *n);
     /* Audit log. KEY is TOLK_AUDIT_KEY_BYTES; texts have passed the rules in store.h. */
     int (*audit_append)(void *state, const uint8_t *key, const char *actor, const char *action,
                         const char *subject, const char *detail, int64_t at, uint64_t *seq_out);
@@ -117,6 +120,8 @@ struct tolk_store_ops {
                                      int64_t now, const struct tolk_audit_note *note);
     int (*interpreter_list)(void *state, int64_t after_id, struct tolk_interpreter_summary *out,
                             size_t cap, size_t *n);
+    int (*interpreter_profiles)(void *state, int64_t after_id, struct tolk_interpreter_profile *out,
+                                size_t cap, size_t *n);
     /* Clinician profiles. P and NOTE have passed the checks of store.h. */
     int (*clinician_create)(void *state, const struct tolk_clinician_profile *p,
                             const struct tolk_audit_note *note);

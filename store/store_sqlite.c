@@ -203,6 +203,16 @@ static const char *const migrations[] = {
     "ALTER TABLE appointments ADD COLUMN updated_at INTEGER;"
     "CREATE INDEX appointments_clinician ON appointments (clinician_id, starts_at);"
     "CREATE INDEX appointments_interpreter ON appointments (interpreter_id, starts_at);",
+    /*
+     * 8: for interpreter suggestions (broker/suggest.c). A client's appointments by start, for
+     * the interpreter of their last one; and the booked appointments that have an interpreter,
+     * by end and holding everything the overlap query reads, so that finding every
+     * interpreter's bookings at an appointment's time reads only the index entries of
+     * appointments that end after it starts.
+     */
+    "CREATE INDEX appointments_client ON appointments (client_id, starts_at);"
+    "CREATE INDEX appointments_interpreter_busy ON appointments (ends_at, starts_at,"
+    " interpreter_id) WHERE status = 'booked' AND interpreter_id IS NOT NULL;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -912,6 +922,7 @@ const struct tolk_store_ops tolk_store_sqlite_ops = {
     .appointment_last_interpreter = sq_appointment_last_interpreter,
     .appointment_get = sq_appointment_get,
     .appointment_list = sq_appointment_list,
+    .interpreter_bookings = sq_interpreter_bookings,
     .audit_append = sq_audit_append,
     .audit_verify = sq_audit_verify,
     .audit_purge = sq_audit_purge,
@@ -942,6 +953,7 @@ const struct tolk_store_ops tolk_store_sqlite_ops = {
     .interpreter_set_slots = sq_interpreter_set_slots,
     .interpreter_exception_add = sq_interpreter_exception_add,
     .interpreter_list = sq_interpreter_list,
+    .interpreter_profiles = sq_interpreter_profiles,
     .clinician_create = sq_clinician_create,
     .clinician_get = sq_clinician_get,
     .clinician_update = sq_clinician_update,

@@ -103,6 +103,9 @@ int sq_appointment_last_interpreter(void *state, int64_t client_id, int64_t befo
 int sq_appointment_get(void *state, int64_t id, struct tolk_appointment *out);
 int sq_appointment_list(void *state, const struct tolk_appointment_filter *f, int64_t after_id,
                         struct tolk_appointment *out, size_t cap, size_t *n);
+int sq_interpreter_bookings(void *state, int64_t from, int64_t to, int64_t except_id,
+                            const struct tolk_interpreter_booking *after,
+                            struct tolk_interpreter_booking *out, size_t cap, size_t *n);
 
 /* store_sqlite_audit.c */
 int sq_audit_append(void *state, const uint8_t *key, const char *actor, const char *action,
@@ -154,6 +157,8 @@ int sq_interpreter_exception_add(void *state, int64_t id, struct tolk_store_exce
                                  int64_t now, const struct tolk_audit_note *note);
 int sq_interpreter_list(void *state, int64_t after_id, struct tolk_interpreter_summary *out,
                         size_t cap, size_t *n);
+int sq_interpreter_profiles(void *state, int64_t after_id, struct tolk_interpreter_profile *out,
+                            size_t cap, size_t *n);
 int sq_clinician_create(void *state, const struct tolk_clinician_profile *p,
                         const struct tolk_audit_note *note);
 int sq_clinician_get(void *state, int64_t id, struct tolk_clinician_profile *out);

@@ -734,6 +734,91 @@ int sq_interpreter_list(void *state, int64_t after_id, struct tolk_interpreter_s
     return rc;
 }
 
+/* A page of profiles being read: rows of the lists, in interpreter order, go to their profile. */
+struct profiles_args {
+    int64_t after_id;
+    struct tolk_interpreter_profile *out;
+    size_t cap, n;
+    size_t at;                               /* the profile the last row went to */
+    int id_column;                           /* where the list's rows have interpreter_id */
+    void (*row)(sqlite3_stmt *q, void *arg); /* pair_row, slot_row or exception_row */
+};
+
+static void page_row(sqlite3_stmt *q, void *arg)
+{
+    struct profiles_args *a = arg;
+    int64_t id = sqlite3_column_int64(q, a->id_column);
+
+    while (a->at < a->n && a->out[a->at].id < id)
+        a->at++;
+    if (a->at < a->n && a->out[a->at].id == id)
+        a->row(q, &a->out[a->at]);
+}
+
+static void page_profile_row(sqlite3_stmt *q, void *arg)
+{
+    struct profiles_args *a = arg;
+
+    if (a->n < a->cap) {
+        memset(&a->out[a->n], 0, sizeof(a->out[0]));
+        profile_row(q, &a->out[a->n++]);
+    }
+}
+
+/* The lists are read with the same row functions as interpreter_get, the id in the last column. */
+static int profiles_body(struct sq *s, void *arg)
+{
+    static const char op[] = "interpreter_profiles";
+    static const char *const sql[] = {
+        "SELECT tag_a, tag_b, interpreter_id FROM interpreter_pairs"
+        " WHERE interpreter_id > ?1 AND interpreter_id <= ?2 ORDER BY interpreter_id, position",
+        "SELECT day, start_minute, end_minute, interpreter_id FROM interpreter_slots"
+        " WHERE interpreter_id > ?1 AND interpreter_id <= ?2 ORDER BY interpreter_id, position",
+        "SELECT id, starts_at, ends_at, interpreter_id FROM interpreter_exceptions"
+        " WHERE interpreter_id > ?1 AND interpreter_id <= ?2"
+        " ORDER BY interpreter_id, starts_at, id",
+    };
+    static const int id_columns[] = {2, 3, 3};
+    void (*const rows[])(sqlite3_stmt *, void *) = {pair_row, slot_row, exception_row};
+    struct profiles_args *a = arg;
+    sqlite3_stmt *q;
+    int rc = sq_prepare(s,
+                        "SELECT code, gender, zone, created_at, id FROM interpreters WHERE id > ?1"
+                        " ORDER BY id LIMIT ?2",
+                        op, &q);
+
+    a->n = 0;
+    if (rc == TOLK_STORE_OK) {
+        int b = sqlite3_bind_int64(q, 1, a->after_id);
+        if (b == SQLITE_OK)
+            b = sqlite3_bind_int64(q, 2, (sqlite3_int64)a->cap);
+        rc = each_row(s, q, b, op, page_profile_row, a);
+    }
+    for (size_t i = 0; rc == TOLK_STORE_OK && a->n > 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {
+        a->at = 0;
+        a->id_column = id_columns[i];
+        a->row = rows[i];
+        rc = sq_prepare(s, sql[i], op, &q);
+        if (rc != TOLK_STORE_OK)
+            break;
+        int b = sqlite3_bind_int64(q, 1, a->after_id);
+        if (b == SQLITE_OK)
+            b = sqlite3_bind_int64(q, 2, a->out[a->n - 1].id);
+        rc = each_row(s, q, b, op, page_row, a);
+    }
+    return rc;
+}
+
+int sq_interpreter_profiles(void *state, int64_t after_id, struct tolk_interpreter_profile *out,
+                            size_t cap, size_t *n)
+{
+    struct profiles_args a = {.after_id = after_id, .out = out, .cap = cap};
+    int rc = sq_in_transaction(state, "interpreter_profiles", profiles_body, &a);
+
+    *n = rc == TOLK_STORE_OK ? a.n : 0;
+    return rc;
+}
+
 /* ---- Clinicians -------------------------------------------------------------------------- */
 
 static int write_clinician_lists(struct sq *s, const struct tolk_clinician_profile *p,

@@ -3,8 +3,9 @@
  * appointments of one clinician or one interpreter refused with the role named, touching ones
  * and cancelled ones allowed, reschedule under the same rule (its own old interval excluded),
  * cancel revoking the join tokens, tokens issued (replacing the old ones) and revoked by role,
- * lists by person and range, all-or-nothing when the audit entry fails, two racing bookings of
- * which only one wins, and the migration from schema 6.
+ * lists by person and range, every interpreter's bookings at a time, all-or-nothing when the
+ * audit entry fails, two racing bookings of which only one wins, and the migration from
+ * schema 6.
  *
  * Each test gets a fresh directory under /tmp, removed afterwards.
  */
@@ -402,6 +403,73 @@ static void test_list(void **state)
     assert_int_equal(tolk_store_appointment_list(f->st, &bad, 0, page, 4, &n), TOLK_STORE_EINVAL);
 }
 
+/*
+ * Every interpreter's booked appointments that overlap a window, in (interpreter, start)
+ * order and page by page: cancelled ones, touching ones, those without an interpreter and the
+ * one excepted are left out.
+ */
+static void test_interpreter_bookings(void **state)
+{
+    struct fixture *f = *state;
+    int64_t clinician3 = account(f->st, "clin.three", TOLK_ROLE_CLINICIAN);
+    int64_t interpreter3 = account(f->st, "interp.three", TOLK_ROLE_INTERPRETER);
+    struct tolk_appointment a = make(f, f->clinician, f->interpreter2, 1000, 2000);
+    struct tolk_appointment b = make(f, f->clinician2, f->interpreter, 1500, 2500);
+    struct tolk_appointment e = make(f, f->clinician, f->interpreter2, 2000, 2900);
+    struct tolk_appointment touch_end = make(f, f->clinician, f->interpreter, 3000, 4000);
+    struct tolk_appointment touch_start = make(f, clinician3, interpreter3, 1000, 1800);
+    struct tolk_appointment none = make(f, f->clinician2, 0, 2600, 2900);
+    struct tolk_appointment gone = make(f, f->clinician2, f->interpreter, 2500, 2600);
+    struct tolk_audit_note cancelled = note("appointment_cancelled");
+    struct tolk_interpreter_booking page[4], after;
+    int64_t want[3];
+    size_t n = 9;
+
+    assert_int_equal(book(f->st, &a), TOLK_STORE_OK);
+    assert_int_equal(book(f->st, &b), TOLK_STORE_OK);
+    assert_int_equal(book(f->st, &e), TOLK_STORE_OK);
+    assert_int_equal(book(f->st, &touch_end), TOLK_STORE_OK);
+    assert_int_equal(book(f->st, &touch_start), TOLK_STORE_OK);
+    assert_int_equal(book(f->st, &none), TOLK_STORE_OK);
+    assert_int_equal(book(f->st, &gone), TOLK_STORE_OK);
+    assert_int_equal(tolk_store_appointment_cancel(f->st, gone.id, &cancelled), TOLK_STORE_OK);
+    want[0] = b.id;
+    want[1] = a.id;
+    want[2] = e.id;
+
+    assert_int_equal(tolk_store_interpreter_bookings(f->st, 1800, 3000, 0, NULL, page, 4, &n),
+                     TOLK_STORE_OK);
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(page[i].appointment_id, want[i]);
+    assert_int_equal(page[0].interpreter_id, f->interpreter);
+    assert_int_equal(page[0].starts_at, 1500);
+    assert_int_equal(page[0].ends_at, 2500);
+    assert_int_equal(page[2].interpreter_id, f->interpreter2);
+
+    assert_int_equal(tolk_store_interpreter_bookings(f->st, 1800, 3000, a.id, NULL, page, 4, &n),
+                     TOLK_STORE_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(page[0].appointment_id, b.id);
+    assert_int_equal(page[1].appointment_id, e.id);
+
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(
+            tolk_store_interpreter_bookings(f->st, 1800, 3000, 0, i ? &after : NULL, page, 1, &n),
+            TOLK_STORE_OK);
+        assert_int_equal(n, 1);
+        assert_int_equal(page[0].appointment_id, want[i]);
+        after = page[0];
+    }
+    assert_int_equal(tolk_store_interpreter_bookings(f->st, 1800, 3000, 0, &after, page, 1, &n),
+                     TOLK_STORE_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(tolk_store_interpreter_bookings(f->st, 3000, 3000, 0, NULL, page, 4, &n),
+                     TOLK_STORE_EINVAL);
+    assert_int_equal(tolk_store_interpreter_bookings(f->st, 0, 3000, 0, NULL, page, 0, &n),
+                     TOLK_STORE_EINVAL);
+}
+
 static void test_audit_failure_rolls_back(void **state)
 {
     struct fixture *f = *state;
@@ -494,7 +562,7 @@ static void test_migrate_from_v6(void **state)
     assert_int_equal(tolk_store_sqlite_create_at_version(path, 6, err, sizeof(err)), TOLK_STORE_OK);
     assert_int_equal(tolk_store_open(path, &st, err, sizeof(err)), TOLK_STORE_OK);
     assert_int_equal(tolk_store_schema_version(st, &version), TOLK_STORE_OK);
-    assert_int_equal(version, 7);
+    assert_int_equal(version, tolk_store_latest_schema_version());
     assert_int_equal(tolk_store_appointment_create(st, &a, NULL, 0), TOLK_STORE_OK);
     assert_int_equal(tolk_store_appointment_get(st, a.id, &got), TOLK_STORE_OK);
     assert_int_equal(got.clinician_id, 0);
@@ -514,6 +582,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tokens_issue_and_revoke, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_interpreter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interpreter_bookings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_failure_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_racing_bookings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_from_v6, setup, teardown),

@@ -2,8 +2,8 @@
  * Unit tests for the store's clients, interpreter and clinician profiles (store.h, "Clients",
  * "Interpreters", "Clinicians") on the SQLite backend: create, read (a client's always audited),
  * update, list (a client's alias and id only), exclusions that never weaken, weekly slots replaced
- * whole, exceptions, the checks the store makes itself, and all-or-nothing when a step or the audit
- * entry fails.
+ * whole, exceptions, whole profiles a page at a time, the checks the store makes itself, and
+ * all-or-nothing when a step or the audit entry fails.
  *
  * Each test gets a fresh directory under /tmp, removed afterwards.
  */
@@ -447,6 +447,62 @@ static void test_interpreter_slots_and_exceptions(void **state)
     free(p);
 }
 
+/* Pages of whole profiles read as interpreter_get reads each; accounts without one skipped. */
+static void test_interpreter_profiles(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ids[3];
+    struct tolk_interpreter_profile *p, *page = calloc(4, sizeof(*page));
+    struct tolk_interpreter_profile *got = calloc(1, sizeof(*got));
+    struct tolk_store_exception later = {0, 9000, 9500}, sooner = {0, 5000, 6000};
+    char code[16];
+    size_t n = 9;
+
+    assert_non_null(page);
+    assert_non_null(got);
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "int.%d", i);
+        ids[i] = account(f->st, name, TOLK_ROLE_INTERPRETER);
+        account(f->st, i == 0 ? "int.without" : (i == 1 ? "staff.x" : "clin.x"),
+                i == 0 ? TOLK_ROLE_INTERPRETER : (i == 1 ? TOLK_ROLE_STAFF : TOLK_ROLE_CLINICIAN));
+        snprintf(code, sizeof(code), "INT-%d", i);
+        p = make_profile(ids[i], code);
+        if (i == 1) {
+            p->n_pairs = 1;
+            p->n_slots = 0;
+        }
+        assert_int_equal(tolk_store_interpreter_create(f->st, p, NULL), TOLK_STORE_OK);
+        free(p);
+    }
+    assert_int_equal(tolk_store_interpreter_exception_add(f->st, ids[0], &later, 1, NULL),
+                     TOLK_STORE_OK);
+    assert_int_equal(tolk_store_interpreter_exception_add(f->st, ids[0], &sooner, 1, NULL),
+                     TOLK_STORE_OK);
+    assert_int_equal(tolk_store_interpreter_exception_add(f->st, ids[2], &later, 1, NULL),
+                     TOLK_STORE_OK);
+
+    assert_int_equal(tolk_store_interpreter_profiles(f->st, 0, page, 2, &n), TOLK_STORE_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(tolk_store_interpreter_profiles(f->st, ids[1], page + 2, 2, &n),
+                     TOLK_STORE_OK);
+    assert_int_equal(n, 1);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(tolk_store_interpreter_get(f->st, ids[i], got), TOLK_STORE_OK);
+        assert_memory_equal(&page[i], got, sizeof(*got));
+    }
+    assert_int_equal(page[0].n_exceptions, 2);
+    assert_int_equal(page[0].exceptions[0].starts_at, 5000);
+    assert_int_equal(page[1].n_pairs, 1);
+    assert_int_equal(page[1].n_slots, 0);
+    assert_int_equal(page[2].n_exceptions, 1);
+    assert_int_equal(tolk_store_interpreter_profiles(f->st, ids[2], page, 4, &n), TOLK_STORE_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(tolk_store_interpreter_profiles(f->st, 0, page, 0, &n), TOLK_STORE_EINVAL);
+    free(page);
+    free(got);
+}
+
 static void test_clinician_profile(void **state)
 {
     struct fixture *f = *state;
@@ -503,6 +559,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_interpreter_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interpreter_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interpreter_slots_and_exceptions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interpreter_profiles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clinician_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gender_bound_by_copy, setup, teardown),
     };
