@@ -119,7 +119,8 @@ jq -c '{run: "https"} + .' "$tmp/http.json" >>"$results"
 # The two runs side by side.
 jq -rs '
   def f(x): if x == null then "–" elif x >= 100 then (x | round | tostring)
-            else ((x * 100 | round) / 100 | tostring) end;
+            elif x >= 1 then ((x * 100 | round) / 100 | tostring)
+            else ((x * 1000 | round) / 1000 | tostring) end;
   def lat(l): "\(f(l.p50_ms)) / \(f(l.p99_ms)) / \(f(l.max_ms))";
   (.[0]) as $in | (.[1]) as $web |
   "Store: \($in.store.appointments) appointments, \($in.store.interpreters) interpreters, " +
@@ -130,18 +131,22 @@ jq -rs '
   "| suggestion queries/s | \(f($in.suggest.per_s)) | \(f($web.suggest.per_s)) |",
   "| suggestion latency p50 / p99 / max ms (\($in.suggest.latency.count) queries) | " +
     "\(lat($in.suggest.latency)) | \(lat($web.suggest.latency)) |",
+  "| … its CPU time p50 / p99 / max ms (tolk-sched) | \(lat($in.suggest.cpu_latency)) | – |",
   "| suggested / rejected per query (mean) | \(f($in.suggest.mean_proposed)) / " +
     "\(f($in.suggest.mean_rejected)) | \(f($web.suggest.mean_proposed)) / " +
     "\(f($web.suggest.mean_rejected)) |",
-  "| tolkd CPU ms per suggestion query | – | \(f($web.suggest.server_cpu_ms_per_request)) |",
+  "| CPU ms per suggestion query (tolk-sched; tolkd) | \(f($in.suggest.cpu_ms_per_request)) | " +
+    "\(f($web.suggest.cpu_ms_per_request)) |",
   "| booking attempts/s | \(f($in.book.per_s)) | \(f($web.book.per_s)) |",
   "| booking latency p50 / p99 / max ms, all \($in.book.attempts) | \(lat($in.book.all)) | " +
     "\(lat($web.book.all)) |",
+  "| … its CPU time p50 / p99 / max ms (tolk-sched) | \(lat($in.book.cpu_latency)) | – |",
   "| … accepted (\($in.book.accepted.count) / \($web.book.accepted.count)) | " +
     "\(lat($in.book.accepted)) | \(lat($web.book.accepted)) |",
   "| … refused as conflicts (\($in.book.refused.count) / \($web.book.refused.count)) | " +
     "\(lat($in.book.refused)) | \(lat($web.book.refused)) |",
-  "| tolkd CPU ms per booking attempt | – | \(f($web.book.server_cpu_ms_per_request)) |",
+  "| CPU ms per booking attempt (tolk-sched; tolkd) | \(f($in.book.cpu_ms_per_request)) | " +
+    "\(f($web.book.cpu_ms_per_request)) |",
   "",
   "Refused in process: \($in.book.refused_clinician) by the clinician, " +
   "\($in.book.refused_interpreter) by the interpreter; clashes accepted: " +

@@ -2,7 +2,7 @@
 """Replays tolk-sched's plan (tolk-sched --plan FILE) against a running tolkd over HTTPS and
 prints one JSON line: suggestion queries (GET /api/v1/appointments/{id}/suggestions) and booking
 attempts (POST /api/v1/appointments) per second, with p50/p99/max latency and, with
---server-pid, tolkd's CPU time per request.
+--server-pid, tolkd's CPU time per request (cpu_ms_per_request).
 
 One keep-alive TLS connection, one request at a time (as a desk's browser would ask), Python's
 standard library only. Latency is from sending the request to having read the whole body; the
@@ -84,7 +84,7 @@ def suggestions(api, plan, pid):
     result = {"per_s": n / secs, "warmup": warmup, "latency": latency(samples),
               "mean_proposed": proposed / n, "mean_rejected": rejected / n}
     if pid:
-        result["server_cpu_ms_per_request"] = (cpu_seconds(pid) - cpu0) * 1e3 / n
+        result["cpu_ms_per_request"] = (cpu_seconds(pid) - cpu0) * 1e3 / n
     return result
 
 
@@ -104,7 +104,7 @@ def bookings(api, plan, pid):
     result = {"per_s": len(every) / secs, "attempts": len(every), "all": latency(every),
               "accepted": latency(accepted), "refused": latency(refused)}
     if pid:
-        result["server_cpu_ms_per_request"] = (cpu_seconds(pid) - cpu0) * 1e3 / len(every)
+        result["cpu_ms_per_request"] = (cpu_seconds(pid) - cpu0) * 1e3 / len(every)
     return result
 
 

@@ -62,11 +62,25 @@ struct run {
     struct sched_world w;
 };
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+    return clock_ns(CLOCK_MONOTONIC);
+}
+
+/*
+ * This thread's CPU time. On a shared machine, what a request costs whoever else runs; the
+ * latency beyond it is time spent waiting for a CPU or for the disk.
+ */
+static uint64_t cpu_ns(void)
+{
+    return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static int parse(int argc, char **argv, struct run *r)
@@ -280,14 +294,16 @@ static json_t *suggestions(struct run *r)
     struct sched_world *w = &r->w;
     char actor[TOLK_STORE_REF_MAX];
     struct tolk_audit_note note = {w->audit_key, actor, "client_read", "", "", w->now};
-    struct hist *h = hist_new();
-    uint64_t start = 0, proposed = 0, rejected = 0;
+    struct hist *h = hist_new(), *hc = hist_new();
+    uint64_t start = 0, cpu = 0, proposed = 0, rejected = 0;
 
     snprintf(actor, sizeof(actor), "account:%" PRId64, w->admin_id);
-    for (size_t i = 0; h != NULL && i < w->n_queries; i++) {
-        if (i == r->o.warmup)
+    for (size_t i = 0; h != NULL && hc != NULL && i < w->n_queries; i++) {
+        if (i == r->o.warmup) {
             start = now_ns();
-        uint64_t t0 = now_ns();
+            cpu = cpu_ns();
+        }
+        uint64_t t0 = now_ns(), c0 = cpu_ns();
         struct tolkd_suggestions *s = tolkd_suggestions_new();
         int rc = s ? tolkd_suggest(w->st, w->queries[i], &note, s) : TOLKD_SUGGEST_UNAVAILABLE;
         if (rc == TOLKD_SUGGEST_OK && i >= r->o.warmup) {
@@ -299,19 +315,28 @@ static json_t *suggestions(struct run *r)
             fprintf(stderr, "tolk-sched: suggestions failed (%d): %s\n", rc,
                     tolk_store_errmsg(w->st));
             hist_free(h);
+            hist_free(hc);
             return NULL;
         }
-        if (i >= r->o.warmup)
+        if (i >= r->o.warmup) {
             hist_add(h, now_ns() - t0);
+            hist_add(hc, cpu_ns() - c0);
+        }
     }
-    if (h == NULL)
+    if (h == NULL || hc == NULL) {
+        hist_free(h);
+        hist_free(hc);
         return NULL;
+    }
     double secs = (double)(now_ns() - start) / 1e9, n = (double)hist_count(h);
-    json_t *j =
-        json_pack("{s:f, s:f, s:f, s:I, s:o}", "per_s", n / secs, "mean_proposed",
-                  n ? (double)proposed / n : 0.0, "mean_rejected", n ? (double)rejected / n : 0.0,
-                  "warmup", (json_int_t)r->o.warmup, "latency", latency_json(h));
+    double cpu_ms = (double)(cpu_ns() - cpu) / NS_PER_MS;
+    json_t *j = json_pack("{s:f, s:f, s:f, s:f, s:I, s:o, s:o}", "per_s", n / secs,
+                          "cpu_ms_per_request", n ? cpu_ms / n : 0.0, "mean_proposed",
+                          n ? (double)proposed / n : 0.0, "mean_rejected",
+                          n ? (double)rejected / n : 0.0, "warmup", (json_int_t)r->o.warmup,
+                          "latency", latency_json(h), "cpu_latency", latency_json(hc));
     hist_free(h);
+    hist_free(hc);
     return j;
 }
 
@@ -333,16 +358,17 @@ static json_t *bookings(struct run *r)
     struct sched_world *w = &r->w;
     char actor[TOLK_STORE_REF_MAX];
     struct tolk_audit_note note = {w->audit_key, actor, "appointment_booked", "", "", w->now};
-    struct hist *all = hist_new(), *ok = hist_new(), *refused = hist_new();
+    struct hist *all = hist_new(), *ok = hist_new(), *refused = hist_new(), *cpus = hist_new();
     size_t by_clinician = 0, by_interpreter = 0, clash_ok = 0, free_refused = 0;
-    uint64_t start = now_ns();
+    uint64_t start = now_ns(), cpu = cpu_ns();
     json_t *j = NULL;
 
     snprintf(actor, sizeof(actor), "account:%" PRId64, w->admin_id);
-    for (size_t i = 0; all && ok && refused && i < w->n_plan; i++) {
-        uint64_t t0 = now_ns();
+    for (size_t i = 0; all && ok && refused && cpus && i < w->n_plan; i++) {
+        uint64_t t0 = now_ns(), c0 = cpu_ns();
         int rc = book_one(w, i, &note);
         uint64_t dt = now_ns() - t0;
+        hist_add(cpus, cpu_ns() - c0);
         hist_add(all, dt);
         if (rc == TOLK_STORE_OK) {
             hist_add(ok, dt);
@@ -357,11 +383,13 @@ static json_t *bookings(struct run *r)
             goto out;
         }
     }
-    if (all && ok && refused) {
-        double secs = (double)(now_ns() - start) / 1e9;
-        j = json_pack("{s:f, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I}", "per_s",
-                      (double)hist_count(all) / secs, "attempts", (json_int_t)hist_count(all),
-                      "all", latency_json(all), "accepted", latency_json(ok), "refused",
+    if (all && ok && refused && cpus) {
+        double secs = (double)(now_ns() - start) / 1e9, n = (double)hist_count(all);
+        double cpu_ms = (double)(cpu_ns() - cpu) / NS_PER_MS;
+        j = json_pack("{s:f, s:f, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I}", "per_s", n / secs,
+                      "cpu_ms_per_request", n ? cpu_ms / n : 0.0, "attempts",
+                      (json_int_t)hist_count(all), "all", latency_json(all), "cpu_latency",
+                      latency_json(cpus), "accepted", latency_json(ok), "refused",
                       latency_json(refused), "refused_clinician", (json_int_t)by_clinician,
                       "refused_interpreter", (json_int_t)by_interpreter, "clashes_accepted",
                       (json_int_t)clash_ok, "free_refused", (json_int_t)free_refused);
@@ -372,6 +400,7 @@ out:
     hist_free(all);
     hist_free(ok);
     hist_free(refused);
+    hist_free(cpus);
     return j;
 }
 
