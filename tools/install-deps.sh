@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
     # build
     build-essential cmake pkg-config clang clang-format
+    libclang-rt-14-dev # libFuzzer and the sanitizer runtimes: clang only recommends them
     # libraries
     libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libsodium-dev libsqlite3-dev
     libopus-dev libjansson-dev libinih-dev libcmocka-dev
