@@ -242,7 +242,8 @@ TOLK_API int tolk_client_safety_code(const tolk_client *client, char *digits, si
  * every change the broker sends each participant a state message: libtolk then moves the
  * media keys to the receiver's room (a waiting participant holds no key of anyone, and sends
  * no media at all), mixes each sender at the gain the state gives (a gain change is heard from
- * the next frame on, ramped across that frame), and reports TOLK_EVENT_STATE.
+ * the next frame on, ramped across that frame; a sender no longer routed to us plays out what
+ * it sent before, and nothing later), and reports TOLK_EVENT_STATE.
  *
  * Every control below is sent to the broker and returns at once: 0 when it was queued,
  * TOLK_ESTATE when not joined, TOLK_EINVAL for an argument outside its contract, TOLK_ENOMEM.
