@@ -15,11 +15,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 cd "$root"
 
-for tool in chromium certutil node npm; do
+for tool in chromium certutil; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         tools/install-deps.sh
         break
     fi
+done
+for tool in node npm; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "browser-test: $tool (Node.js 20 or later) is missing" >&2; exit 1; }
 done
 for bin in "$build/broker/tolkd" "$build/broker/tolkctl"; do
     [ -x "$bin" ] || { echo "browser-test: $bin is missing: build first" >&2; exit 1; }
