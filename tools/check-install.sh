@@ -8,7 +8,8 @@ prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 libdir=$(find "$prefix" -name tolk.pc -printf '%h\n' | head -n 1)
-for f in bin/tolkd bin/tolk-call etc/tolk/tolkd.conf include/tolk.h; do
+for f in bin/tolkd bin/tolk-call etc/tolk/tolkd.conf include/tolk.h share/tolk/web/index.html \
+    share/tolk/web/js/app.js share/tolk/web/i18n/en.json; do
     [ -e "$prefix/$f" ] || { echo "check-install: $f was not installed" >&2; exit 1; }
 done
 "$prefix/bin/tolkd" --config "$prefix/etc/tolk/tolkd.conf" --check-config >/dev/null
@@ -30,4 +31,4 @@ cc -o "$prefix/app-static" "$prefix/app.c" $(pkg-config --define-prefix --cflags
     "$libdir/../libtolk.a" $(pkg-config --static --libs libwebsockets libsodium opus jansson libssl libcrypto) -lm
 "$prefix/app-static" >/dev/null
 "$prefix/bin/tolk-call" --help | grep -q -- --token
-echo "check-install: tolkd, tolk-call, config, header, pkg-config file, shared and static libtolk work"
+echo "check-install: tolkd, tolk-call, config, web page, header, pkg-config file, shared and static libtolk work"

@@ -453,20 +453,6 @@ test('the calendar: a week and a day, per clinician and per interpreter', async 
   await entry.getByText('14:00–15:00').waitFor();
 });
 
-test('cancel, after a confirmation', async () => {
-  await page.locator('.appointment a').first().click();
-  await page.getByRole('button', { name: 'Cancel this appointment' }).click();
-  await page.locator('#confirm-dialog').waitFor({ state: 'visible' });
-  await screen(page, 'cancel-confirm');
-  await page.getByRole('button', { name: 'No, keep it' }).click();
-  assert.equal((await appointments())[0].status, 'booked');
-  await page.getByRole('button', { name: 'Cancel this appointment' }).click();
-  await page.getByRole('button', { name: 'Yes, cancel it' }).click();
-  await page.getByText('This appointment is cancelled.').waitFor();
-  await screen(page, 'cancelled');
-  assert.equal((await appointments())[0].status, 'cancelled');
-});
-
 test('the page in Dutch', async () => {
   await page.locator('#setting-lang').selectOption('nl');
   await page.getByRole('link', { name: 'Agenda' }).waitFor();
@@ -490,6 +476,22 @@ test('readable at 200% zoom, without sideways scrolling', async () => {
     await screen(zoomed, `zoom-200-${route.split('/')[0]}`);
   }
   await zoomed.context().close();
+});
+
+test('cancel, after a confirmation', async () => {
+  await page.getByRole('link', { name: 'Calendar' }).click();
+  await page.goto(`${broker.url}#/calendar?view=week&date=${DAY}`);
+  await page.locator('.appointment a').first().click();
+  await page.getByRole('button', { name: 'Cancel this appointment' }).click();
+  await page.locator('#confirm-dialog').waitFor({ state: 'visible' });
+  await screen(page, 'cancel-confirm');
+  await page.getByRole('button', { name: 'No, keep it' }).click();
+  assert.equal((await appointments())[0].status, 'booked');
+  await page.getByRole('button', { name: 'Cancel this appointment' }).click();
+  await page.getByRole('button', { name: 'Yes, cancel it' }).click();
+  await page.getByText('This appointment is cancelled.').waitFor();
+  await screen(page, 'cancelled');
+  assert.equal((await appointments())[0].status, 'cancelled');
 });
 
 test('sign out', async () => {
