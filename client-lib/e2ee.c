@@ -59,12 +59,14 @@
  *     different one is refused, so that a broker replaying an old key message cannot reset a
  *     replay window; a key the receiver ratcheted itself gives way to a received one. Any
  *     failure refuses the message and changes no key.
- * 10. Decrypting a frame: parse the header; the KID's epoch must be the receiver's or the one
- *     before (else no_key); its sender must be a participant other than the receiver, in the
- *     receiver's room at that epoch (else forged_sender; no_key when the receiver had no state
- *     for that epoch); find the (sender, epoch) key, ratcheting as rule 5 allows (else
- *     no_key); SFrame-decrypt (else auth_failed); then the replay check (else replayed). A key
- *     ratcheted for a frame is kept only if the frame is authentic.
+ * 10. Decrypting a frame: parse the header; the KID's sender must be a present participant
+ *     other than the receiver (else forged_sender); its epoch must be the receiver's or the one
+ *     before, and the sender in the receiver's room at that epoch (else no_key: a frame of a
+ *     room we were not in, which the broker may still relay across a room change, is not an
+ *     attack, but we hold no key for it and never will); find the (sender, epoch) key,
+ *     ratcheting as rule 5 allows (else no_key); SFrame-decrypt (else auth_failed); then the
+ *     replay check (else replayed). A key ratcheted for a frame is kept only if the frame is
+ *     authentic.
  *
  * Every secret (base keys, opened key messages, keys being derived) is in the object, which is
  * sodium_malloc'd; each is wiped as soon as it is no longer needed. The derived SFrame keys
@@ -819,10 +821,9 @@ int tolk_e2ee_decrypt(struct tolk_e2ee *e, const uint8_t *frame, size_t len, uin
     unsigned s = tolk_sframe_kid_sender(h.kid);
     uint64_t ep = tolk_sframe_kid_epoch(h.kid);
     uint16_t room = 0;
-    bool room_known = room_at(e, ep, &room);
-    if (s == e->self_index || !e->peer[s].present || (room_known && !(room & bit(s))))
+    if (s == e->self_index || !e->peer[s].present)
         return refuse(&e->stats.forged_sender);
-    if (ep + 1 < e->epoch || ep > e->epoch || !room_known)
+    if (ep + 1 < e->epoch || ep > e->epoch || !room_at(e, ep, &room) || !(room & bit(s)))
         return refuse(&e->stats.no_key);
     size_t n = 0;
     uint64_t c = 0;

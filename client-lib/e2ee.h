@@ -53,8 +53,9 @@ struct tolk_e2ee_stats {
     uint64_t decrypted;     /* frames decrypted and accepted */
     uint64_t auth_failed;   /* malformed, or failed SFrame authentication */
     uint64_t replayed;      /* authentic but seen before or older than the replay window */
-    uint64_t no_key;        /* no key for the (sender, epoch) yet, or the epoch is too old */
-    uint64_t forged_sender; /* KID names ourselves, or nobody in our room at its epoch */
+    uint64_t no_key;        /* no key for the (sender, epoch): not yet, too old, or a room we
+                               were not in */
+    uint64_t forged_sender; /* KID names ourselves or nobody present */
     uint64_t keys_rejected; /* key messages refused (also those deferred, then refused) */
     uint64_t keys_dropped;  /* outgoing key messages dropped because the queue was full */
 };

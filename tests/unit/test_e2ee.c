@@ -779,7 +779,7 @@ static void test_waiting_client_gets_no_prebrief_key(void **state)
     size_t n = speak(b, 0, f);
     hears(b, 1, 0, f, n);
     refuses(b, 2, f, n);
-    assert_int_equal(stats(b, 2).forged_sender, 1); /* 0 is in no room of 2's */
+    assert_int_equal(stats(b, 2).no_key, 1); /* 0 is in no room of 2's */
     assert_false(tolk_e2ee_has_key(b->p[2].e, 0));
     assert_false(tolk_e2ee_has_key(b->p[2].e, 1));
     assert_false(tolk_e2ee_keys_agreed(b->p[2].e));
