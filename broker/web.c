@@ -16,6 +16,8 @@
  * 'self' only, where lws' allows any ws: and wss: host). tests/integration/test_web.py checks
  * the headers a page really gets.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
+
 #include "web.h"
 
 #include <libwebsockets.h>

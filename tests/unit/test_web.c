@@ -3,6 +3,8 @@
  * table, finding a file under the root (symbolic links that leave it, directories, unknown
  * types), the "auto" root, and the cross-site rule for state-changing API requests.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
