@@ -40,16 +40,21 @@ export async function startBroker() {
   const stderr = fs.openSync(stderrPath, 'w');
   const child = spawn(tolkd, ['--config', config, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', stderr] });
   const log = () => fs.readFileSync(stderrPath, 'utf8');
+  // SIGTERM, as in production: tolkd must then exit 0 (in the sanitizer build, a leak or any
+  // other finding makes it exit otherwise). Resolves to an error text, or '' if it exited well.
   const stop = async () => {
+    let problem = '';
     if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
-      await exited;
+      const { code, signal } = await exited;
       clearTimeout(timer);
+      if (code !== 0) problem = `tolkd exited with ${code ?? signal} after SIGTERM: ${log().slice(-4000)}`;
     }
     fs.closeSync(stderr);
     fs.rmSync(dir, { recursive: true, force: true });
+    return problem;
   };
   const port = await new Promise((resolve, reject) => {
     let buffered = '';

@@ -57,7 +57,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await broker?.stop();
+  const problem = await broker?.stop();
+  assert.equal(problem, '', 'tolkd stops cleanly');
 });
 
 // A page with watchers: console errors (other than the failed requests a test provokes) and
