@@ -100,7 +100,7 @@ async function screen(page, name) {
     }
     const text = document.body.innerText;
     for (const raw of [/\{"error"/, /\b(bad_field|unknown_field|missing_field|unauthenticated|method_not_allowed)\b/,
-      /\bundefined\b/, /\bNaN\b/, /\[object /, /\b(error|session|booking|client|clients|nav|calendar|suggestions|tokens)\.[a-z_]+\b/]) {
+      /\bundefined\b/, /\bnull\b/, /\bNaN\b/, /\[object /, /\b(error|session|booking|client|clients|nav|calendar|suggestions|tokens)\.[a-z_]+\b/]) {
       if (raw.test(text)) problems.push(`raw text on screen: ${raw}`);
     }
     return problems;

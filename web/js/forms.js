@@ -75,6 +75,11 @@ export class Form {
     return wrap;
   }
 
+  // Appends NODES to the form; null, undefined and false (a control left out) are skipped.
+  add(...nodes) {
+    this.node.append(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
+  }
+
   input(name) {
     return this.controls.get(name)?.input;
   }

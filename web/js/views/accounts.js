@@ -29,7 +29,7 @@ export async function accountsView(node, { go, isCurrent }) {
       go('accounts');
     },
   });
-  form.node.append(
+  form.add(
     form.control('text', 'username', t('accounts.username'), { required: true, hint: t('accounts.username_hint'), attrs: { maxlength: 64, autocapitalize: 'none', autocomplete: 'off', spellcheck: 'false' } }),
     form.control('password', 'password', t('accounts.password'), { required: true, hint: t('accounts.password_hint'), attrs: { autocomplete: 'new-password', maxlength: 1024 } }),
     form.control('select', 'role', t('accounts.role'), { options: ROLES.map((r) => ({ value: r, text: t(`role.${r}`) })) }),

@@ -80,7 +80,7 @@ export async function bookView(node, { query, go, isCurrent }) {
     replace(select, clientOptions(data.clients).map((o) => h('option', { value: o.value, text: o.text, selected: String(o.value) === keep })));
     if (data.clients.length === 1) select.value = String(data.clients[0].id);
   });
-  form.node.append(
+  form.add(
     h('div', { class: 'field' }, h('label', { for: findId, text: t('booking.find_client') }), find),
     clientField,
     form.control('select', 'clinician_id', t('booking.clinician'), {
@@ -191,7 +191,7 @@ function rescheduleSection(a, go) {
       go(`appointments/${a.id}`);
     },
   });
-  form.node.append(timeControls(form, { date: start.date, from: start.time, to: end.time }),
+  form.add(timeControls(form, { date: start.date, from: start.time, to: end.time }),
     h('p', { class: 'hint', text: t('reschedule.hint') }), form.actions());
   return h('section', { 'aria-labelledby': titleId }, h('h2', { id: titleId, text: t('reschedule.title') }), form.node);
 }
@@ -211,7 +211,7 @@ function tokensSection(a) {
       output.querySelector('input')?.focus();
     },
   });
-  form.node.append(h('p', { class: 'hint', text: t('tokens.hint') }),
+  form.add(h('p', { class: 'hint', text: t('tokens.hint') }),
     form.control('checkbox', 'support_person', t('tokens.support_person')), form.actions());
   return h('section', { 'aria-labelledby': titleId }, h('h2', { id: titleId, text: t('tokens.title') }), form.node, output);
 }

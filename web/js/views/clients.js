@@ -18,7 +18,7 @@ export async function clientsView(node, { query, isCurrent }) {
     window.location.hash = `#/clients${text ? `?q=${encodeURIComponent(text)}` : ''}`;
   } });
   searchForm.node.setAttribute('role', 'search');
-  searchForm.node.append(searchForm.control('search', 'q', t('clients.search_label'), { value: q, attrs: { maxlength: 64 } }),
+  searchForm.add(searchForm.control('search', 'q', t('clients.search_label'), { value: q, attrs: { maxlength: 64 } }),
     searchForm.actions());
   const list = h('ul', { class: 'list' });
   const more = h('button', { type: 'button', class: 'secondary', text: t('list.more'), hidden: true });
@@ -119,7 +119,7 @@ export async function clientView(node, { args, go, isCurrent }) {
     rows += 1;
     addLanguage.hidden = rows >= MAX_LANGUAGES;
   });
-  form.node.append(
+  form.add(
     form.control('text', 'alias', t('client.alias'), { value: client?.alias, required: true, hint: t('client.alias_hint'), attrs: { maxlength: 64 } }),
     form.group('languages', t('client.languages'), h('p', { class: 'hint', text: t('client.languages_hint') }), languageRows, addLanguage),
     form.control('text', 'written_language', t('client.written_language'), { value: client?.written_language, hint: t('client.written_language_hint'), attrs: { maxlength: 35 } }),
@@ -155,7 +155,7 @@ async function exclusions(client, go) {
       go(`clients/${client.id}`);
     },
   });
-  form.node.append(
+  form.add(
     form.control('select', 'interpreter_id', t('exclusion.interpreter'), {
       options: [{ value: '', text: t('form.choose') }, ...interpreters.map((i) => ({ value: i.id, text: i.code }))],
     }),

@@ -63,7 +63,7 @@ export async function clinicianView(node, { args, go, isCurrent }) {
     },
   });
   hours = slotList(form, 'working_hours', t('clinician.working_hours'), profile?.working_hours || [], t('clinician.working_hours_hint'));
-  form.node.append(
+  form.add(
     isNew ? form.control('number', 'account_id', t('clinician.account'), { required: true, hint: t('clinician.account_hint'), attrs: { min: 1, step: 1 } }) : null,
     form.control('select', 'time_zone', t('clinician.time_zone'), { value: profile?.time_zone ?? timeZone(), options: zoneOptions() }),
     languages.node, hours.node,

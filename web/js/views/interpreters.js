@@ -88,7 +88,7 @@ export async function interpreterView(node, { args, go, isCurrent }) {
     },
   });
   pairs = pairList(form, profile?.language_pairs || []);
-  form.node.append(
+  form.add(
     isNew ? form.control('number', 'account_id', t('interpreter.account'), { required: true, hint: t('interpreter.account_hint'), attrs: { min: 1, step: 1 } }) : null,
     form.control('text', 'code', t('interpreter.code'), { value: profile?.code, required: true, hint: t('interpreter.code_hint'), attrs: { maxlength: 16, autocapitalize: 'characters' } }),
     form.control('select', 'gender', t('interpreter.gender'), { value: profile?.gender ?? '', options: genderOptions() }),
@@ -96,9 +96,9 @@ export async function interpreterView(node, { args, go, isCurrent }) {
     pairs.node);
   if (isNew) {
     slots = slotList(form, 'availability', t('interpreter.availability'), [], t('interpreter.availability_hint'));
-    form.node.append(slots.node);
+    form.add(slots.node);
   }
-  form.node.append(form.actions(h('a', { href: '#/interpreters', class: 'button secondary', text: t('form.back') })));
+  form.add(form.actions(h('a', { href: '#/interpreters', class: 'button secondary', text: t('form.back') })));
   const parts = [h('h1', { id: titleId, text: isNew ? t('interpreter.new_title') : t('interpreter.edit_title', { code: profile.code }) }), form.node];
   if (!isNew) parts.push(availabilityForm(profile, go, failOptions), exceptionsSection(profile, go));
   replace(node, ...parts);
@@ -121,7 +121,7 @@ function availabilityForm(profile, go, failOptions) {
     },
   });
   slots = slotList(form, 'availability', t('interpreter.availability_in', { zone: profile.time_zone }), profile.availability);
-  form.node.append(slots.node, form.actions());
+  form.add(slots.node, form.actions());
   return h('section', { 'aria-labelledby': titleId }, h('h2', { id: titleId, text: t('interpreter.availability') }), form.node);
 }
 
@@ -146,7 +146,7 @@ function exceptionsSection(profile, go) {
       go(`interpreters/${profile.id}`);
     },
   });
-  form.node.append(
+  form.add(
     h('p', { class: 'hint', text: t('exception.zone_note', { zone: timeZone() }) }),
     h('div', { class: 'row' },
       form.control('date', 'from_date', t('exception.from_date'), { required: true }),
