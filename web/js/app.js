@@ -2,7 +2,7 @@
 // #fragment names. Screens are modules under views/, each a function that fills <main>.
 
 import { ApiError } from './api.js';
-import { announce, h, replace } from './dom.js';
+import { announce, h, replace, screenChanged } from './dom.js';
 import { errorMessage } from './forms.js';
 import { LANGUAGES, language, preferredLanguage, setLanguage, t } from './i18n.js';
 import * as session from './session.js';
@@ -56,6 +56,7 @@ async function render() {
   const route = ROUTES.find((r) => r.path.test(path));
   const node = main();
   const ticket = ++renderCount;
+  screenChanged();
   updateNav(path);
   if (!route) {
     replace(node, h('h1', { text: t('error.no_such_page_title') }), h('p', { text: t('error.no_such_page') }));

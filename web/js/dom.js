@@ -39,20 +39,31 @@ export function newId(prefix) {
 }
 
 let announced = null;
+let keep = 0;
 
-// A short message in the page's status line, for eyes and screen readers (role=status); it
-// goes away by itself after a while.
+function clearStatus() {
+  clearTimeout(announced);
+  document.getElementById('status').textContent = '';
+}
+
+// A short message in the page's status line, for eyes and screen readers (role=status). It
+// stays over the next screen (an action often moves on to one), and goes with the one after,
+// or after a while.
 export function announce(message) {
   const node = document.getElementById('status');
-  node.textContent = '';
-  clearTimeout(announced);
+  clearStatus();
+  keep = 1;
   // a fresh text node, so that the same message twice is announced twice
   requestAnimationFrame(() => {
     node.textContent = message;
   });
-  announced = setTimeout(() => {
-    node.textContent = '';
-  }, 8000);
+  announced = setTimeout(clearStatus, 10000);
+}
+
+// Called when a new screen is shown.
+export function screenChanged() {
+  if (keep > 0) keep -= 1;
+  else clearStatus();
 }
 
 // Asks a yes/no question in the page's own modal dialog; resolves to true for yes. Focus goes

@@ -35,6 +35,14 @@ export class Form {
   // Registers a control: NAME is how errors find it.
   register(name, input, error, wrap) {
     this.controls.set(name, { input, error, wrap });
+    // a message about a field goes once the field is changed (a fieldset hears its controls)
+    const forget = () => {
+      error.hidden = true;
+      error.textContent = '';
+      input.removeAttribute('aria-invalid');
+    };
+    input.addEventListener('input', forget);
+    input.addEventListener('change', forget);
   }
 
   // A labelled control of KIND (input type, 'select', 'textarea' or 'checkbox').
