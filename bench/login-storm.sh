@@ -13,14 +13,16 @@
 # makes the store, so that its schema is the one that tolkd expects); --load is tolk-load
 # (default: the first DIR's bench/tolk-load). --pin yes runs tolkd (all its threads) on CPU 0
 # and the load generator and the logins on CPU 1, as bench/run.sh does; no (the default) lets
-# the kernel place them. --nice N (e.g. -5, as root) runs all three at that niceness, so that
-# other work on a shared machine disturbs the measurement less (tolkd's hashing threads still
-# set their own nice 10). Prints one table row per build, case and repetition: frame latency
-# p50/p99/max, loss, and the logins' own latency. Only 127.0.0.x is used; every process it
-# starts is stopped on exit.
+# the kernel place them. --nice N (e.g. -10, as root) runs the whole measurement in a session
+# of its own whose scheduler autogroup has niceness N, so that other work on a shared machine
+# disturbs it less (with autogroups, a plain `nice` only ranks processes within one session);
+# inside it, tolkd's hashing threads still set their own nice 10. Prints one table row per
+# build, case and repetition: frame latency p50/p99/max, loss, and the logins' own latency.
+# Only 127.0.0.x is used; every process it starts is stopped on exit.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+all_args=("$@")
 builds=()
 load=""
 sessions=100
@@ -56,6 +58,12 @@ while [ $# -gt 0 ]; do
 done
 [ ${#builds[@]} -gt 0 ] || { echo "login-storm.sh: give at least one --build NAME=DIR" >&2 && exit 2; }
 [ -n "$load" ] || load=${builds[0]#*=}/bench/tolk-load
+if [ -n "$niceness" ] && [ -z "${LOGIN_STORM_SESSION:-}" ]; then
+    LOGIN_STORM_SESSION=1 exec setsid --wait "$0" "${all_args[@]}"
+fi
+if [ -n "$niceness" ]; then
+    echo "$niceness" >/proc/self/autogroup || echo "login-storm.sh: autogroup niceness not set" >&2
+fi
 
 tmp=$(mktemp -d /tmp/tolk-logins.XXXXXX)
 pids=()
@@ -75,10 +83,6 @@ load_cpu=(env)
 if [ "$pin" = yes ]; then
     relay_cpu=(taskset -c 0)
     load_cpu=(taskset -c 1)
-fi
-if [ -n "$niceness" ]; then
-    relay_cpu+=(nice -n "$niceness")
-    load_cpu+=(nice -n "$niceness")
 fi
 password="a benchmark password, long enough"
 
