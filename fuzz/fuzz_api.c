@@ -6,8 +6,9 @@
  * The world: once, at start, a store with an admin (made as tolkctl bootstrap makes it), a
  * staff member, a clinician and two interpreters (made and logged in through the API), a
  * client, both kinds of profile and an appointment. Its database file is kept as a template in
- * memory. Each input then runs against a fresh copy of that file on tmpfs, so that an input's
- * outcome never depends on the ones before it and every crash reproduces from its input alone.
+ * memory. Each input then meets exactly that state (a fresh copy of the file on tmpfs, reused
+ * while inputs leave it unchanged), so that an input's outcome never depends on the ones before
+ * it and every crash reproduces from its input alone.
  *
  * An input is up to MAX_REQUESTS requests separated by a line "--". Each request is a first
  * line and a body (everything after the first newline, sent when not empty):
@@ -61,9 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_REQUESTS 4
 #define LINE_MAX_    512
-#define NOW                                                                                        \
-    INT64_C(4102358400) /* 2099-12-31T00:00:00Z: the seeds' appointment is the                     \
-                           next day, so join tokens and bookings are in range */
+/* 2099-12-31T00:00:00Z: the seeds' appointment is the next day, so join tokens and bookings
+ * are in range. */
+#define NOW      INT64_C(4102358400)
 #define PEER     "203.0.113.7"
 #define PASSWORD "fuzzing password 1"
 
@@ -121,6 +122,10 @@ static size_t template_len;
 
 /* Bearer headers by <who>: index 0 admin, 1 staff, 2 clinician, 3 and 4 interpreters. */
 static char bearer[5][TOLKD_TOKEN_TEXT + 8];
+
+/* TOLK_FUZZ_VERBOSE=1 in the environment: each request and its answer on stderr, to see what
+ * an input does (fuzz_api INPUT). */
+static bool verbose;
 
 static void die(const char *what, const char *detail)
 {
@@ -403,6 +408,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         die("tolkd_secrets_init", NULL);
     tlog_set_level(TOLK_LOG_ERROR); /* an info line per request would cost more than the rest */
     tolkd_api_wipe_json_memory();   /* as tolkd runs */
+    verbose = getenv("TOLK_FUZZ_VERBOSE") != NULL;
     make_dir();
     snprintf(db_path, sizeof db_path, "%s/tolk.db", dir);
     snprintf(location, sizeof location, "sqlite:%s", db_path);
@@ -445,8 +451,11 @@ static const char *auth_of(char who)
     return NULL;
 }
 
-/* The first line of a request: <who><METHOD> <path>[?<query>], as C strings (no NUL). */
-static void one_request(struct tolkd_api *api, const uint8_t *data, size_t size)
+/*
+ * The first line of a request: <who><METHOD> <path>[?<query>], as C strings (no NUL). Returns
+ * whether the request was deferred and walked away from.
+ */
+static bool one_request(struct tolkd_api *api, const uint8_t *data, size_t size)
 {
     const uint8_t *nl = memchr(data, '\n', size);
     size_t line_len = nl != NULL ? (size_t)(nl - data) : size;
@@ -454,13 +463,13 @@ static void one_request(struct tolkd_api *api, const uint8_t *data, size_t size)
     struct tolkd_api_response resp;
 
     if (line_len == 0 || line_len >= sizeof line)
-        return;
+        return false;
     memcpy(line, data, line_len);
     line[line_len] = '\0'; /* a NUL in it ends it early: lws hands over C strings */
     char who = line[0];
     char *method = line + 1, *sp = strchr(method, ' ');
     if (sp == NULL)
-        return;
+        return false;
     *sp = '\0';
     char *target = sp + 1, *q = strchr(target, '?');
     if (q != NULL)
@@ -473,19 +482,80 @@ static void one_request(struct tolkd_api *api, const uint8_t *data, size_t size)
         method_of(method, strlen(method)), path,    q != NULL ? q : "", auth_of(who), PEER,
         body_len > 0 ? body : NULL,        body_len};
     bool abandon = who >= 'A' && who <= 'Z';
-    if (handle(api, &req, abandon, &resp))
-        tolkd_api_response_clear(&resp);
+    if (!handle(api, &req, abandon, &resp))
+        return true;
+    if (verbose)
+        fprintf(stderr, "%c %s %s?%s -> %u %.*s", who, method, path, req.query, resp.status,
+                (int)resp.len, resp.body != NULL ? resp.body : "\n");
+    tolkd_api_response_clear(&resp);
+    return false;
+}
+
+/*
+ * The open world: a store on a fresh copy of the template and an API over it, kept from one
+ * input to the next for as long as no input changes the database (most inputs are refused
+ * before anything is written, and opening a store costs more than the requests). Whether the
+ * database changed is read from its files: a commit grows the write-ahead log or, after a
+ * checkpoint, changes the database file. An input that walked away from a deferred request
+ * also ends the world, since its work would finish during a later input. So every input meets
+ * exactly the template's state, whether it runs first or after thousands of others.
+ */
+static struct tolk_store *world_st;
+static struct tolkd_api *world_api;
+static struct stat world_db, world_wal;
+
+static void stat_or_zero(const char *path, struct stat *sb)
+{
+    if (stat(path, sb) != 0)
+        memset(sb, 0, sizeof *sb);
+}
+
+static bool same_file_state(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void world_files(struct stat *db, struct stat *wal)
+{
+    char path[128];
+
+    snprintf(path, sizeof path, "%s-wal", db_path);
+    stat_or_zero(db_path, db);
+    stat_or_zero(path, wal);
+}
+
+static void world_open(void)
+{
+    if (world_st != NULL)
+        return;
+    fresh_copy();
+    world_st = open_store();
+    world_api = open_api(world_st);
+    world_files(&world_db, &world_wal);
+}
+
+static void world_end_if_changed(bool abandoned)
+{
+    struct stat db, wal;
+
+    world_files(&db, &wal);
+    if (!abandoned && same_file_state(&db, &world_db) && same_file_state(&wal, &world_wal))
+        return;
+    tolkd_api_free(world_api);
+    tolk_store_close(world_st);
+    world_api = NULL;
+    world_st = NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char sep[] = "\n--\n";
+    bool abandoned = false;
 
     if (size > TOLKD_API_BODY_MAX) /* the transport refuses these before the API sees them */
         return 0;
-    fresh_copy();
-    struct tolk_store *st = open_store();
-    struct tolkd_api *api = open_api(st);
+    world_open();
     for (int n = 0; n < MAX_REQUESTS && size > 0; n++) {
         const uint8_t *end = memmem(data, size, sep, sizeof sep - 1);
         size_t len = end != NULL ? (size_t)(end - data) : size;
@@ -494,14 +564,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (copy == NULL)
             die("out of memory", NULL);
         memcpy(copy, data, len);
-        one_request(api, copy, len);
+        abandoned |= one_request(world_api, copy, len);
         free(copy);
         if (end == NULL)
             break;
         data = end + sizeof sep - 1;
         size -= len + sizeof sep - 1;
     }
-    tolkd_api_free(api);
-    tolk_store_close(st);
+    world_end_if_changed(abandoned);
     return 0;
 }

@@ -127,14 +127,17 @@ static bool same(const struct tolk_msg *a, const struct tolk_msg *b)
 
 /*
  * Encodes M with its type's encoder. Returns the length, or 0 when the type has no encoder
- * that carries what was decoded: a client hello (its encoder offers this build's versions, not
- * the ones received), a server hello without keepalive_s (the server always sends one), and
- * an error whose name is not the one the table gives its code (the encoder writes the table's).
+ * that carries what was decoded: a server hello without keepalive_s (the server always sends
+ * one), and an error whose name is not the one the table gives its code (the encoder writes the
+ * table's). A client hello (versions, no version) is encoded with this build's offer, which
+ * keeps the software name only.
  */
 static size_t encode(const struct tolk_msg *m, char *buf, size_t cap)
 {
     switch (m->type) {
     case TOLK_MSG_HELLO:
+        if (m->u.hello.version == 0 && m->u.hello.nversions > 0 && m->u.hello.keepalive_s == 0)
+            return tolk_proto_encode_hello(buf, cap, m->u.hello.software);
         if (m->u.hello.version == 0 || m->u.hello.keepalive_s == 0)
             return 0;
         return tolk_proto_encode_hello_reply(buf, cap, m->u.hello.version, m->u.hello.software,
@@ -182,6 +185,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (m.type < TOLK_MSG_HELLO || m.type > TOLK_MSG_RECORDING)
         fail("decoded to a type out of range", (const char *)data, size);
+    if (m.type == TOLK_MSG_HELLO) {
+        /* The server's negotiation: a version offered and spoken here, or none. */
+        uint32_t v = tolk_proto_negotiate(&m.u.hello);
+        bool offered = false;
+        for (size_t i = 0; i < m.u.hello.nversions; i++)
+            offered |= m.u.hello.versions[i] == v;
+        if (v != 0 && (!offered || v < TOLK_PROTO_MIN_VERSION || v > TOLK_PROTO_VERSION))
+            fail("negotiated a version not offered or not spoken", (const char *)data, size);
+    }
 
     size_t n = encode(&m, encoded, sizeof encoded);
     if (n == 0) {

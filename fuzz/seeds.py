@@ -266,6 +266,12 @@ def api_seeds():
         "bad-json": req("s", "POST", "/clients", '{"alias":'),
         "forbidden": req("i", "GET", "/accounts"),
         "unauthenticated": req("x", "GET", "/me"),
+        # Regression: the store bound a gender from a returned stack frame (commit 2bb6e19).
+        "regress-gender-bound-by-copy": "\n--\n".join([
+            req("s", "POST", "/clients", dict(client, gender_preference="x")),
+            req("s", "GET", "/clients/2"),
+            req("s", "POST", "/interpreters", interpreter),
+            req("s", "PATCH", "/interpreters/5", {"gender": "f"})]),
     }
     for name, text in seeds.items():
         write("api", name + ".txt", text)
