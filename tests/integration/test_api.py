@@ -204,15 +204,18 @@ class ApiTest(ApiCase):
             response = self.login(username, password, source=fresh_source())
             return response, time.monotonic() - started
 
-        known = [attempt(ADMIN, "wrong password here") for _ in range(2)]
-        unknown = [attempt("no.such.user", "wrong password here") for _ in range(2)]
+        known = [attempt(ADMIN, "wrong password here") for _ in range(3)]
+        unknown = [attempt("no.such.user", "wrong password here") for _ in range(3)]
         malformed = attempt("Not A Login!", "wrong password here")
         for (status, headers, body), _ in known + unknown + [malformed]:
             self.assert_error((status, headers, body), 401, "unauthenticated")
             self.assertEqual(body, known[0][0][2])
-        t_known = sorted(t for _, t in known)[0]
-        t_unknown = sorted(t for _, t in unknown)[0]
-        self.assertGreater(t_unknown, 0.5 * t_known, (t_known, t_unknown))
+        # The fastest of each kind (noise on a busy machine only ever adds time). Without the
+        # dummy hash an unknown name would answer in about 1% of a known one's time, so a
+        # quarter leaves room for a loaded machine and still catches a missing hash.
+        t_known = min(t for _, t in known)
+        t_unknown = min(t for _, t in unknown)
+        self.assertGreater(t_unknown, 0.25 * t_known, (t_known, t_unknown))
 
     def test_throttling(self):
         """After 5 failures an account and an address must each wait 2^(failures-5) s."""
