@@ -66,7 +66,7 @@ class Api:
 
 
 def suggestions(api, plan, pid):
-    samples, proposed, rejected = [], 0, 0
+    samples, proposed, rejected, size = [], 0, 0, 0
     ids, warmup = plan["suggestions"], plan["warmup"]
     for i, appointment in enumerate(ids):
         if i == warmup:
@@ -77,12 +77,14 @@ def suggestions(api, plan, pid):
                                                                          out[:200]))
         if i >= warmup:
             samples.append(ns)
+            size += len(out)
             body = json.loads(out)
             proposed += len(body["suggestions"])
             rejected += len(body["rejected"])
     secs, n = time.perf_counter() - t0, len(samples)
     result = {"per_s": n / secs, "warmup": warmup, "latency": latency(samples),
-              "mean_proposed": proposed / n, "mean_rejected": rejected / n}
+              "mean_proposed": proposed / n, "mean_rejected": rejected / n,
+              "mean_response_bytes": size / n}
     if pid:
         result["cpu_ms_per_request"] = (cpu_seconds(pid) - cpu0) * 1e3 / n
     return result
