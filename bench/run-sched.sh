@@ -137,6 +137,8 @@ jq -rs '
     "\(f($web.suggest.mean_rejected)) |",
   "| CPU ms per suggestion query (tolk-sched; tolkd) | \(f($in.suggest.cpu_ms_per_request)) | " +
     "\(f($web.suggest.cpu_ms_per_request)) |",
+  "| HTTPS client CPU ms per suggestion query (sched-http.py) | – | " +
+    "\(f($web.suggest.client_cpu_ms_per_request)) |",
   "| booking attempts/s | \(f($in.book.per_s)) | \(f($web.book.per_s)) |",
   "| booking latency p50 / p99 / max ms, all \($in.book.attempts) | \(lat($in.book.all)) | " +
     "\(lat($web.book.all)) |",
@@ -147,6 +149,8 @@ jq -rs '
     "\(lat($in.book.refused)) | \(lat($web.book.refused)) |",
   "| CPU ms per booking attempt (tolk-sched; tolkd) | \(f($in.book.cpu_ms_per_request)) | " +
     "\(f($web.book.cpu_ms_per_request)) |",
+  "| HTTPS client CPU ms per booking attempt (sched-http.py) | – | " +
+    "\(f($web.book.client_cpu_ms_per_request)) |",
   "",
   "Refused in process: \($in.book.refused_clinician) by the clinician, " +
   "\($in.book.refused_interpreter) by the interpreter; clashes accepted: " +

@@ -2,7 +2,8 @@
 """Replays tolk-sched's plan (tolk-sched --plan FILE) against a running tolkd over HTTPS and
 prints one JSON line: suggestion queries (GET /api/v1/appointments/{id}/suggestions) and booking
 attempts (POST /api/v1/appointments) per second, with p50/p99/max latency and, with
---server-pid, tolkd's CPU time per request (cpu_ms_per_request).
+--server-pid, tolkd's CPU time per request (cpu_ms_per_request); and this client's own CPU time
+per request (client_cpu_ms_per_request: TLS, HTTP and, for suggestions, parsing the answer).
 
 One keep-alive TLS connection, one request at a time (as a desk's browser would ask), Python's
 standard library only. Latency is from sending the request to having read the whole body; the
@@ -70,7 +71,7 @@ def suggestions(api, plan, pid):
     ids, warmup = plan["suggestions"], plan["warmup"]
     for i, appointment in enumerate(ids):
         if i == warmup:
-            cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+            cpu0, t0, mine = cpu_seconds(pid), time.perf_counter(), time.process_time()
         status, out, ns = api.call("GET", "/appointments/%d/suggestions" % appointment)
         if status != 200:
             sys.exit("sched-http: suggestions for %d answered %d: %s" % (appointment, status,
@@ -83,6 +84,7 @@ def suggestions(api, plan, pid):
             rejected += len(body["rejected"])
     secs, n = time.perf_counter() - t0, len(samples)
     result = {"per_s": n / secs, "warmup": warmup, "latency": latency(samples),
+              "client_cpu_ms_per_request": (time.process_time() - mine) * 1e3 / n,
               "mean_proposed": proposed / n, "mean_rejected": rejected / n,
               "mean_response_bytes": size / n}
     if pid:
@@ -92,7 +94,7 @@ def suggestions(api, plan, pid):
 
 def bookings(api, plan, pid):
     every, accepted, refused = [], [], []
-    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    cpu0, t0, mine = cpu_seconds(pid), time.perf_counter(), time.process_time()
     for b in plan["bookings"]:
         status, out, ns = api.call("POST", "/appointments", b)
         every.append(ns)
@@ -104,6 +106,7 @@ def bookings(api, plan, pid):
             sys.exit("sched-http: booking answered %d: %s" % (status, out[:200]))
     secs = time.perf_counter() - t0
     result = {"per_s": len(every) / secs, "attempts": len(every), "all": latency(every),
+              "client_cpu_ms_per_request": (time.process_time() - mine) * 1e3 / len(every),
               "accepted": latency(accepted), "refused": latency(refused)}
     if pid:
         result["cpu_ms_per_request"] = (cpu_seconds(pid) - cpu0) * 1e3 / len(every)
