@@ -3,7 +3,8 @@
 # process (tolk-sched) and over HTTPS against a real tolkd on an identical store.
 #
 #   bench/run-sched.sh [--suggestions 2000] [--bookings 2000] [--seed 1] [--out FILE]
-#                      [--pin yes|no] [--build-dir DIR] [--no-build] [-- TOLK-SCHED OPTIONS]
+#                      [--pin yes|no] [--nice N] [--build-dir DIR] [--no-build]
+#                      [-- TOLK-SCHED OPTIONS]
 #
 # Builds a Release tree in build-bench (--build-dir DIR: there; --no-build: use it as it is),
 # then:
@@ -16,8 +17,11 @@
 #      on that store, and bench/sched-http.py replays the plan over one keep-alive HTTPS
 #      connection, sampling tolkd's CPU time;
 # and prints both results side by side. --pin yes (the default with 2 or more CPUs) runs
-# tolk-sched and tolkd on CPU 0 and the HTTPS client on CPU 1. Every process it starts is
-# stopped on exit; the raw JSON lines are kept in --out (default: the temp dir, removed).
+# tolk-sched and tolkd on CPU 0 and the HTTPS client on CPU 1. --nice N (e.g. -10, as root)
+# runs everything in a session of its own whose scheduler autogroup has niceness N, so that
+# other work on a shared machine disturbs it less (with autogroups, a plain `nice` only ranks
+# processes within one session). Every process it starts is stopped on exit; the raw JSON
+# lines are kept in --out (default: the temp dir, removed).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +31,8 @@ suggestions=2000
 bookings=2000
 seed=1
 out=""
+niceness=""
+all_args=("$@")
 pin=$([ "$(nproc)" -ge 2 ] && echo yes || echo no)
 while [ $# -gt 0 ]; do
     case $1 in
@@ -35,6 +41,7 @@ while [ $# -gt 0 ]; do
     --seed) seed=$2 ;;
     --out) out=$2 ;;
     --pin) pin=$2 ;;
+    --nice) niceness=$2 ;;
     --build-dir) build=$2 ;;
     --no-build) build_it=no && set -- "$1" "$@" ;;
     --) shift && break ;;
@@ -50,6 +57,12 @@ while [ $# -gt 0 ]; do
     shift 2
 done
 sched_args=(--suggestions "$suggestions" --bookings "$bookings" --seed "$seed" "$@")
+if [ -n "$niceness" ] && [ -z "${RUN_SCHED_SESSION:-}" ]; then
+    RUN_SCHED_SESSION=1 exec setsid --wait "$0" "${all_args[@]}"
+fi
+if [ -n "$niceness" ]; then
+    echo "$niceness" >/proc/self/autogroup || echo "run-sched.sh: autogroup niceness not set" >&2
+fi
 
 tmp=$(mktemp -d /tmp/tolk-run-sched-XXXXXX)
 pids=()
@@ -117,6 +130,7 @@ wait "$server_pid" || true
 jq -c '{run: "https"} + .' "$tmp/http.json" >>"$results"
 
 # The two runs side by side.
+echo "pin $pin, nice ${niceness:-0}, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 jq -rs '
   def f(x): if x == null then "–" elif x >= 100 then (x | round | tostring)
             elif x >= 1 then ((x * 100 | round) / 100 | tostring)
