@@ -64,7 +64,7 @@ if [ -n "$niceness" ]; then
     echo "$niceness" >/proc/self/autogroup || echo "run-sched.sh: autogroup niceness not set" >&2
 fi
 
-tmp=$(mktemp -d /tmp/tolk-run-sched-XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tolk-run-sched-XXXXXX")
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
