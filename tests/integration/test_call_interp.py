@@ -18,7 +18,8 @@ rather than on wall-clock timing:
   (d) hand-over between two interpreters: the floor hears the interpretation without a gap,
       and the epoch moves on when the first interpreter leaves;
   (e) a mode switch is heard from the frame after the state that announces it;
-  and a sidebar keeps the client out and lets it back in, and a pause silences both ways.
+  and a sidebar keeps the client out and lets it back in, a pause silences both ways, an
+  interpreter's signal reaches the others, and a control the role may not send is refused.
 
 Environment (set by CTest): TOLKD, TOLK_TEST_CERTS, TOLK_BUILD_DIR.
 """
@@ -266,9 +267,13 @@ class InterpCallTest(unittest.TestCase):
     def test_simultaneous_ducks_the_floor_from_the_next_frame(self):
         clin = self.call("clinician", 10, "--lang", "nl", "--admit", "--mode", "simultaneous",
                          "--mode-after", "6", wait_for=3)
-        interp = self.call("interpreter", 10, "--channel", "ar", wait_for=3)
+        interp = self.call("interpreter", 10, "--channel", "ar", "--signal", "slow_down@3",
+                           wait_for=3)
         client = self.call("client", 10, "--lang", "ar", wait_for=3)
         self.finish(clin, interp, client)
+        for who in (clin, client):  # the others in the interpreter's room see its signal
+            self.assertIn("signal slow_down from %d" % interp.index(),
+                          " ".join(l.split(" ", 2)[2] for l in who.err if " signal " in l))
 
         switch = self.first(client.states(), mode="simultaneous")
         self.assertEqual(switch["cause"], "mode")
@@ -388,8 +393,13 @@ class InterpCallTest(unittest.TestCase):
 
     def test_pause_silences_both_ways(self):
         clin = self.call("clinician", 11, "--admit", wait_for=2)
-        client = self.call("client", 11, "--lang", "ar", "--pause", "4:7", wait_for=2)
+        client = self.call("client", 11, "--lang", "ar", "--pause", "4:7", "--mode",
+                           "simultaneous", "--mode-after", "2", wait_for=2)
         self.finish(clin, client)
+        # a client may not switch modes: refused with the broker's stable code, nothing changed
+        self.assertTrue(any(l.endswith("refused: not_allowed (1201)") for l in client.err),
+                        client.err)
+        self.assertFalse([s for s in client.states() if s["mode"] != "consecutive"])
 
         cs = client.states()
         paused = self.first(cs, presence="paused")
