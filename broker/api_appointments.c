@@ -308,7 +308,7 @@ void api_appointments_patch(struct api_call *c)
                       "must be the id of an interpreter account") != 0)
         return;
     rc = tolk_store_appointment_reschedule(c->api->st, c->id, a.starts_at, a.ends_at,
-                                           a.interpreter_id, &note);
+                                           a.interpreter_id, a.relief_interpreter_id, &note);
     if (rc == TOLK_STORE_OK)
         reply_appointment(c, c->id, zone);
     else

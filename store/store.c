@@ -417,6 +417,21 @@ static int check_interval(struct tolk_store *st, const char *op, int64_t starts_
     return TOLK_STORE_OK;
 }
 
+/* The interpreters of a booking: each >= 0 (0: none); a relief needs an interpreter and is
+ * another account. */
+static int check_interpreters(struct tolk_store *st, const char *op, int64_t interpreter_id,
+                              int64_t relief_interpreter_id)
+{
+    if (interpreter_id < 0 || relief_interpreter_id < 0)
+        return fail(st, TOLK_STORE_EINVAL, "%s: the interpreter id is not valid", op);
+    if (relief_interpreter_id != 0 && interpreter_id == 0)
+        return fail(st, TOLK_STORE_EINVAL, "%s: a relief interpreter needs an interpreter", op);
+    if (relief_interpreter_id != 0 && relief_interpreter_id == interpreter_id)
+        return fail(st, TOLK_STORE_EINVAL, "%s: the relief interpreter must not be the interpreter",
+                    op);
+    return TOLK_STORE_OK;
+}
+
 int tolk_store_appointment_book(struct tolk_store *st, struct tolk_appointment *a,
                                 const struct tolk_audit_note *note)
 {
@@ -430,11 +445,13 @@ int tolk_store_appointment_book(struct tolk_store *st, struct tolk_appointment *
         return fail(st, TOLK_STORE_EINVAL, "%s: no appointment given", op);
     if ((problem = text_problem(a->ref, sizeof(a->ref), 1)) != NULL)
         return fail(st, TOLK_STORE_EINVAL, "%s: ref %s", op, problem);
-    if (a->client_id <= 0 || a->clinician_id <= 0 || a->interpreter_id < 0)
+    if (a->client_id <= 0 || a->clinician_id <= 0)
         return fail(st, TOLK_STORE_EINVAL, "%s: needs a client and a clinician", op);
     if (strcmp(a->mode, "consecutive") != 0 && strcmp(a->mode, "simultaneous") != 0)
         return fail(st, TOLK_STORE_EINVAL, "%s: mode must be consecutive or simultaneous", op);
-    rc = check_interval(st, op, a->starts_at, a->ends_at);
+    rc = check_interpreters(st, op, a->interpreter_id, a->relief_interpreter_id);
+    if (rc == TOLK_STORE_OK)
+        rc = check_interval(st, op, a->starts_at, a->ends_at);
     if (rc == TOLK_STORE_OK)
         rc = check_booking_note(st, op, note);
     if (rc != TOLK_STORE_OK)
@@ -444,6 +461,7 @@ int tolk_store_appointment_book(struct tolk_store *st, struct tolk_appointment *
 
 int tolk_store_appointment_reschedule(struct tolk_store *st, int64_t id, int64_t starts_at,
                                       int64_t ends_at, int64_t interpreter_id,
+                                      int64_t relief_interpreter_id,
                                       const struct tolk_audit_note *note)
 {
     static const char op[] = "appointment_reschedule";
@@ -451,15 +469,16 @@ int tolk_store_appointment_reschedule(struct tolk_store *st, int64_t id, int64_t
 
     if (st == NULL)
         return TOLK_STORE_EINVAL;
-    if (interpreter_id < 0)
-        return fail(st, TOLK_STORE_EINVAL, "%s: the interpreter id is not valid", op);
-    rc = check_interval(st, op, starts_at, ends_at);
+    rc = check_interpreters(st, op, interpreter_id, relief_interpreter_id);
+    if (rc == TOLK_STORE_OK)
+        rc = check_interval(st, op, starts_at, ends_at);
     if (rc == TOLK_STORE_OK)
         rc = check_booking_note(st, op, note);
     if (rc != TOLK_STORE_OK)
         return rc;
-    return forward(st, st->ops->appointment_reschedule(st->state, id, starts_at, ends_at,
-                                                       interpreter_id, note));
+    return forward(st,
+                   st->ops->appointment_reschedule(st->state, id, starts_at, ends_at,
+                                                   interpreter_id, relief_interpreter_id, note));
 }
 
 int tolk_store_appointment_cancel(struct tolk_store *st, int64_t id,

@@ -121,6 +121,12 @@ struct tolk_appointment {
     int64_t client_id, clinician_id, interpreter_id;
     char mode[16];
     int64_t updated_at;
+    /*
+     * A relief interpreter (schema 9; 0: none): a second interpreter booked for the same
+     * appointment, who joins as passive and takes over by hand-over (docs/INTERPRETING.md,
+     * "Participants"). Only with an interpreter, and never the same account.
+     */
+    int64_t relief_interpreter_id;
 };
 
 struct tolk_join_token {
@@ -154,29 +160,36 @@ struct tolk_audit_note; /* below, "Accounts" */
 /*
  * Bookings. Two appointments overlap when their intervals [starts_at, ends_at) share a second;
  * touching ones (one ends when the other starts) do not. Cancelled appointments never
- * conflict. Each change writes NOTE's entry (required; its subject is the store's to set, pass
- * "") with subject "appointment:<id>" in the same BEGIN IMMEDIATE transaction as the conflict
- * check and the write, so two racing bookings of one person cannot both succeed. A conflict is
+ * conflict. A clinician is busy in a window when another booked appointment overlapping it is
+ * theirs; an interpreter is busy when another one overlapping it has them as its interpreter or
+ * as its relief interpreter, so one person cannot be booked twice at once in either part. Each
+ * change writes NOTE's entry (required; its subject is the store's to set, pass "") with
+ * subject "appointment:<id>" in the same BEGIN IMMEDIATE transaction as the conflict check and
+ * the write, so two racing bookings of one person cannot both succeed. A conflict is
  * TOLK_STORE_ECONSTRAINT, and tolk_store_errmsg() names the participant by role ("the clinician
- * has an overlapping appointment", likewise "the interpreter"), never by name.
+ * has an overlapping appointment", likewise "the interpreter" and "the relief interpreter"),
+ * never by name.
  */
 
 /*
  * Books *A (ref set and unique, ends after it starts, client and clinician ids > 0,
- * interpreter id >= 0 with 0 for none, mode "consecutive" or "simultaneous"; status and
- * updated_at are set by the store, updated_at to NOTE->at). Fills in A->id.
+ * interpreter id >= 0 with 0 for none, relief interpreter id >= 0 with 0 for none and, when
+ * set, only with an interpreter and not equal to it, mode "consecutive" or "simultaneous";
+ * status and updated_at are set by the store, updated_at to NOTE->at). Fills in A->id.
  */
 int tolk_store_appointment_book(struct tolk_store *st, struct tolk_appointment *a,
                                 const struct tolk_audit_note *note);
 
 /*
- * Moves booked appointment ID to [STARTS_AT, ENDS_AT) and gives it INTERPRETER_ID (0: none),
- * under the same conflict rule, its own old interval excluded. Its join tokens are revoked,
- * since their windows were cut for the old times. ENOTFOUND if no such appointment;
+ * Moves booked appointment ID to [STARTS_AT, ENDS_AT) and gives it INTERPRETER_ID (0: none)
+ * and RELIEF_INTERPRETER_ID (0: none; as for a booking, only with an interpreter and not the
+ * same), under the same conflict rule, its own old interval excluded. Its join tokens are
+ * revoked, since their windows were cut for the old times. ENOTFOUND if no such appointment;
  * ECONSTRAINT if it is cancelled.
  */
 int tolk_store_appointment_reschedule(struct tolk_store *st, int64_t id, int64_t starts_at,
                                       int64_t ends_at, int64_t interpreter_id,
+                                      int64_t relief_interpreter_id,
                                       const struct tolk_audit_note *note);
 
 /* Cancels appointment ID and revokes all its join tokens. ECONSTRAINT if already cancelled. */
@@ -201,7 +214,8 @@ int tolk_store_appointment_tokens_revoke(struct tolk_store *st, int64_t id, cons
 
 /*
  * The interpreter of CLIENT_ID's most recent booked appointment that starts before BEFORE, in
- * *INTERPRETER_ID (0 when there is none, or it had no interpreter).
+ * *INTERPRETER_ID (0 when there is none, or it had no interpreter). A relief interpreter does
+ * not count: the client heard the interpreter.
  */
 int tolk_store_appointment_last_interpreter(struct tolk_store *st, int64_t client_id,
                                             int64_t before, int64_t *interpreter_id);
@@ -211,7 +225,8 @@ int tolk_store_appointment_get(struct tolk_store *st, int64_t id, struct tolk_ap
 
 /*
  * Which appointments tolk_store_appointment_list returns: those of CLINICIAN_ID and of
- * INTERPRETER_ID (each 0: anyone) that overlap [FROM, TO) (TO 0: no end), cancelled ones too.
+ * INTERPRETER_ID (each 0: anyone; the interpreter's as interpreter or as relief interpreter)
+ * that overlap [FROM, TO) (TO 0: no end), cancelled ones too.
  */
 struct tolk_appointment_filter {
     int64_t clinician_id, interpreter_id;
@@ -223,7 +238,10 @@ int tolk_store_appointment_list(struct tolk_store *st, const struct tolk_appoint
                                 int64_t after_id, struct tolk_appointment *out, size_t cap,
                                 size_t *n);
 
-/* A booked appointment of an interpreter, as tolk_store_interpreter_bookings lists it. */
+/*
+ * A booked appointment of an interpreter, as tolk_store_interpreter_bookings lists it: one
+ * where INTERPRETER_ID is the interpreter or the relief interpreter.
+ */
 struct tolk_interpreter_booking {
     int64_t interpreter_id;
     int64_t appointment_id;
@@ -231,12 +249,12 @@ struct tolk_interpreter_booking {
 };
 
 /*
- * Every interpreter's booked appointments that overlap [FROM, TO) (TO > FROM), except
- * appointment EXCEPT_ID (0: none), for matching (broker/suggest.c): one page in
- * (interpreter_id, starts_at, appointment_id) order after *AFTER (NULL: from the start), up to
- * CAP (> 0) into OUT, *n of them; fewer than CAP means the end, and the next page goes after
- * out[*n - 1]. One query for all interpreters; it reads the booked appointments that end after
- * FROM, in an index (schema 8).
+ * Every interpreter's booked appointments that overlap [FROM, TO) (TO > FROM), as interpreter
+ * or as relief interpreter, except appointment EXCEPT_ID (0: none), for matching
+ * (broker/suggest.c): one page in (interpreter_id, starts_at, appointment_id) order after
+ * *AFTER (NULL: from the start), up to CAP (> 0) into OUT, *n of them; fewer than CAP means the
+ * end, and the next page goes after out[*n - 1]. One query for all interpreters; it reads the
+ * booked appointments that end after FROM, in two indexes (schema 8 and 9).
  */
 int tolk_store_interpreter_bookings(struct tolk_store *st, int64_t from, int64_t to,
                                     int64_t except_id, const struct tolk_interpreter_booking *after,

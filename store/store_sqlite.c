@@ -213,6 +213,21 @@ static const char *const migrations[] = {
     "CREATE INDEX appointments_client ON appointments (client_id, starts_at);"
     "CREATE INDEX appointments_interpreter_busy ON appointments (ends_at, starts_at,"
     " interpreter_id) WHERE status = 'booked' AND interpreter_id IS NOT NULL;",
+    /*
+     * 9: a relief interpreter (store.h, "Bookings"): a second interpreter booked for the same
+     * appointment, who joins as passive. It needs an interpreter and is another account; the
+     * CHECK repeats the store's rule so that no write can break it. The indexes do for it what
+     * those of 7 and 8 do for interpreter_id: one serves the conflict check (and the list by
+     * interpreter), the other every interpreter's bookings at a time. Both are partial: most
+     * appointments have no relief, and their rows cost these indexes nothing.
+     */
+    "ALTER TABLE appointments ADD COLUMN relief_interpreter_id INTEGER REFERENCES accounts (id)"
+    " CHECK (relief_interpreter_id IS NULL OR (interpreter_id IS NOT NULL"
+    " AND relief_interpreter_id != interpreter_id));"
+    "CREATE INDEX appointments_relief ON appointments (relief_interpreter_id, starts_at)"
+    " WHERE relief_interpreter_id IS NOT NULL;"
+    "CREATE INDEX appointments_relief_busy ON appointments (ends_at, starts_at,"
+    " relief_interpreter_id) WHERE status = 'booked' AND relief_interpreter_id IS NOT NULL;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -237,7 +252,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_TOKEN_FIND] = "SELECT a.id, a.ref, a.starts_at, a.ends_at, a.status, t.role,"
                       " t.valid_from, t.valid_until, t.revoked, coalesce(a.client_id, 0),"
                       " coalesce(a.clinician_id, 0), coalesce(a.interpreter_id, 0),"
-                      " coalesce(a.mode, ''), coalesce(a.updated_at, 0)"
+                      " coalesce(a.mode, ''), coalesce(a.updated_at, 0),"
+                      " coalesce(a.relief_interpreter_id, 0)"
                       " FROM join_tokens t JOIN appointments a ON a.id = t.appointment_id"
                       " WHERE t.token_hash = ?1",
     [ST_AUDIT_READ_BEGIN] = "BEGIN DEFERRED",

@@ -108,6 +108,7 @@ int sq_token_find(void *state, const uint8_t *hash, struct tolk_token_grant *out
         out->appointment.interpreter_id = sqlite3_column_int64(q, 11);
         copy_text(out->appointment.mode, sizeof out->appointment.mode, sqlite3_column_text(q, 12));
         out->appointment.updated_at = sqlite3_column_int64(q, 13);
+        out->appointment.relief_interpreter_id = sqlite3_column_int64(q, 14); /* schema 9 */
     } else if (rc == SQLITE_DONE) {
         status = sq_fail(s, TOLK_STORE_ENOTFOUND, "token_find: no such token");
     } else {
@@ -121,7 +122,8 @@ int sq_token_find(void *state, const uint8_t *hash, struct tolk_token_grant *out
 
 #define APPOINTMENT_COLUMNS                                                                        \
     "id, ref, starts_at, ends_at, status, coalesce(client_id, 0), coalesce(clinician_id, 0),"      \
-    " coalesce(interpreter_id, 0), coalesce(mode, ''), coalesce(updated_at, 0)"
+    " coalesce(interpreter_id, 0), coalesce(mode, ''), coalesce(updated_at, 0),"                   \
+    " coalesce(relief_interpreter_id, 0)"
 
 /* Binds the N int64 values VALS to ?1..?N of SQL, steps it once and finalizes it. */
 static int exec_ints(struct sq *s, const char *sql, const char *op, const int64_t *vals, int n,
@@ -160,6 +162,7 @@ static void read_appointment(sqlite3_stmt *q, struct tolk_appointment *a)
     a->interpreter_id = sqlite3_column_int64(q, 7);
     copy_text(a->mode, sizeof(a->mode), sqlite3_column_text(q, 8));
     a->updated_at = sqlite3_column_int64(q, 9);
+    a->relief_interpreter_id = sqlite3_column_int64(q, 10);
 }
 
 static int get_locked(struct sq *s, int64_t id, struct tolk_appointment *out, const char *op)
@@ -184,21 +187,27 @@ static int get_locked(struct sq *s, int64_t id, struct tolk_appointment *out, co
 }
 
 /*
- * ECONSTRAINT, naming the role, when A's clinician or interpreter has another booked
- * appointment (not A->id) overlapping [A->starts_at, A->ends_at).
+ * ECONSTRAINT, naming the role, when A's clinician, interpreter or relief interpreter has
+ * another booked appointment (not A->id) overlapping [A->starts_at, A->ends_at); for an
+ * interpreter, one in either part. The OR of two indexed columns is read as two index
+ * searches (appointments_interpreter, appointments_relief), not a scan.
  */
 static int check_conflicts(struct sq *s, const struct tolk_appointment *a, const char *op)
 {
-    static const char *const sql[2] = {
+    static const char interpreter_sql[] =
+        "SELECT count(*) FROM appointments WHERE (interpreter_id = ?1 OR relief_interpreter_id = "
+        "?1)"
+        " AND status = 'booked' AND starts_at < ?3 AND ends_at > ?2 AND id != ?4";
+    static const char *const sql[3] = {
         "SELECT count(*) FROM appointments WHERE clinician_id = ?1 AND status = 'booked'"
         " AND starts_at < ?3 AND ends_at > ?2 AND id != ?4",
-        "SELECT count(*) FROM appointments WHERE interpreter_id = ?1 AND status = 'booked'"
-        " AND starts_at < ?3 AND ends_at > ?2 AND id != ?4",
+        interpreter_sql,
+        interpreter_sql,
     };
-    static const char *const role[2] = {"clinician", "interpreter"};
-    const int64_t who[2] = {a->clinician_id, a->interpreter_id};
+    static const char *const role[3] = {"clinician", "interpreter", "relief interpreter"};
+    const int64_t who[3] = {a->clinician_id, a->interpreter_id, a->relief_interpreter_id};
 
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         int64_t vals[4] = {who[i], a->starts_at, a->ends_at, a->id}, count = 0;
         if (who[i] == 0)
             continue;
@@ -244,8 +253,9 @@ static int book_body(struct sq *s, void *arg)
     if (rc == TOLK_STORE_OK)
         rc = sq_prepare(s,
                         "INSERT INTO appointments (ref, starts_at, ends_at, status, client_id,"
-                        " clinician_id, interpreter_id, mode, updated_at)"
-                        " VALUES (?1, ?2, ?3, 'booked', ?4, ?5, nullif(?6, 0), ?7, ?8)",
+                        " clinician_id, interpreter_id, mode, updated_at, relief_interpreter_id)"
+                        " VALUES (?1, ?2, ?3, 'booked', ?4, ?5, nullif(?6, 0), ?7, ?8,"
+                        " nullif(?9, 0))",
                         op, &q);
     if (rc != TOLK_STORE_OK)
         return rc;
@@ -258,6 +268,8 @@ static int book_body(struct sq *s, void *arg)
         rc = bind_text(q, 7, a->mode);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(q, 8, b->note->at);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(q, 9, a->relief_interpreter_id);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(q);
     sqlite3_finalize(q);
@@ -295,23 +307,31 @@ static int reschedule_body(struct sq *s, void *arg)
     now.starts_at = b->a->starts_at;
     now.ends_at = b->a->ends_at;
     now.interpreter_id = b->a->interpreter_id;
+    now.relief_interpreter_id = b->a->relief_interpreter_id;
     rc = check_conflicts(s, &now, op);
-    const int64_t vals[] = {now.id, now.starts_at, now.ends_at, now.interpreter_id, b->note->at};
+    const int64_t vals[] = {now.id,      now.starts_at,
+                            now.ends_at, now.interpreter_id,
+                            b->note->at, now.relief_interpreter_id};
     if (rc == TOLK_STORE_OK)
         rc = exec_ints(s,
                        "UPDATE appointments SET starts_at = ?2, ends_at = ?3,"
-                       " interpreter_id = nullif(?4, 0), updated_at = ?5 WHERE id = ?1",
-                       op, vals, 5, NULL);
+                       " interpreter_id = nullif(?4, 0), updated_at = ?5,"
+                       " relief_interpreter_id = nullif(?6, 0) WHERE id = ?1",
+                       op, vals, 6, NULL);
     if (rc == TOLK_STORE_OK)
         rc = revoke_tokens(s, now.id, op);
     return rc == TOLK_STORE_OK ? booking_note(s, b->note, now.id, op) : rc;
 }
 
 int sq_appointment_reschedule(void *state, int64_t id, int64_t starts_at, int64_t ends_at,
-                              int64_t interpreter_id, const struct tolk_audit_note *note)
+                              int64_t interpreter_id, int64_t relief_interpreter_id,
+                              const struct tolk_audit_note *note)
 {
-    struct tolk_appointment want = {
-        .id = id, .starts_at = starts_at, .ends_at = ends_at, .interpreter_id = interpreter_id};
+    struct tolk_appointment want = {.id = id,
+                                    .starts_at = starts_at,
+                                    .ends_at = ends_at,
+                                    .interpreter_id = interpreter_id,
+                                    .relief_interpreter_id = relief_interpreter_id};
     struct booking_args b = {&want, note};
 
     return sq_in_transaction(state, "appointment_reschedule", reschedule_body, &b);
@@ -436,7 +456,8 @@ int sq_appointment_list(void *state, const struct tolk_appointment_filter *f, in
     sqlite3_stmt *q;
     int rc = sq_prepare(s,
                         "SELECT " APPOINTMENT_COLUMNS " FROM appointments WHERE id > ?1"
-                        " AND (?2 = 0 OR clinician_id = ?2) AND (?3 = 0 OR interpreter_id = ?3)"
+                        " AND (?2 = 0 OR clinician_id = ?2)"
+                        " AND (?3 = 0 OR interpreter_id = ?3 OR relief_interpreter_id = ?3)"
                         " AND ends_at > ?4 AND (?5 = 0 OR starts_at < ?5) ORDER BY id LIMIT ?6",
                         op, &q);
 
@@ -460,12 +481,16 @@ int sq_appointment_list(void *state, const struct tolk_appointment_filter *f, in
 }
 
 /*
- * The query names its index (schema 8): appointments_interpreter_busy holds every column read
- * here, so only its entries of the booked appointments ending after FROM are read, and the few
- * that overlap are sorted. Left to itself (no statistics, bound values unknown), the planner
- * picks appointments_interpreter instead, whose order matches the ORDER BY, and reads every
- * interpreted appointment ever booked: six times slower at 10,000 appointments, and growing
- * with the past. INDEXED BY also makes a statement that cannot use the index fail to prepare.
+ * The query names its indexes (schema 8 and 9): appointments_interpreter_busy holds every
+ * column its first half reads, so only its entries of the booked appointments ending after
+ * FROM are read, and the few that overlap are sorted; the second half does the same for relief
+ * interpreters in appointments_relief_busy, and the two sorted halves are merged. Left to
+ * itself (no statistics, bound values unknown), the planner picks appointments_interpreter
+ * instead, whose order matches the ORDER BY, and reads every interpreted appointment ever
+ * booked: six times slower at 10,000 appointments, and growing with the past. INDEXED BY also
+ * makes a statement that cannot use the index fail to prepare. An interpreter is never the
+ * relief of their own appointment (the CHECK of schema 9), so (interpreter, start, id) stays
+ * unique across the halves and pages as before.
  */
 int sq_interpreter_bookings(void *state, int64_t from, int64_t to, int64_t except_id,
                             const struct tolk_interpreter_booking *after,
@@ -480,7 +505,13 @@ int sq_interpreter_bookings(void *state, int64_t from, int64_t to, int64_t excep
                         " WHERE status = 'booked' AND interpreter_id IS NOT NULL"
                         " AND ends_at > ?1 AND starts_at < ?2 AND id != ?3"
                         " AND (interpreter_id, starts_at, id) > (?4, ?5, ?6)"
-                        " ORDER BY interpreter_id, starts_at, id LIMIT ?7",
+                        " UNION ALL"
+                        " SELECT relief_interpreter_id, id, starts_at, ends_at FROM appointments"
+                        " INDEXED BY appointments_relief_busy"
+                        " WHERE status = 'booked' AND relief_interpreter_id IS NOT NULL"
+                        " AND ends_at > ?1 AND starts_at < ?2 AND id != ?3"
+                        " AND (relief_interpreter_id, starts_at, id) > (?4, ?5, ?6)"
+                        " ORDER BY 1, 3, 2 LIMIT ?7",
                         op, &q);
 
     *n = 0;

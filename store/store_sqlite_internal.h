@@ -92,7 +92,8 @@ int sq_token_find(void *state, const uint8_t *hash, struct tolk_token_grant *out
 int sq_appointment_book(void *state, struct tolk_appointment *a,
                         const struct tolk_audit_note *note);
 int sq_appointment_reschedule(void *state, int64_t id, int64_t starts_at, int64_t ends_at,
-                              int64_t interpreter_id, const struct tolk_audit_note *note);
+                              int64_t interpreter_id, int64_t relief_interpreter_id,
+                              const struct tolk_audit_note *note);
 int sq_appointment_cancel(void *state, int64_t id, const struct tolk_audit_note *note);
 int sq_appointment_tokens_issue(void *state, int64_t id, const struct tolk_join_token *tokens,
                                 size_t n, const struct tolk_audit_note *note);

@@ -211,7 +211,7 @@ static void test_fresh_create(void **state)
     assert_int_equal(tolk_store_was_created(st), 1);
     assert_int_equal(tolk_store_schema_version(st, &version), TOLK_STORE_OK);
     assert_int_equal(version, tolk_store_latest_schema_version());
-    assert_int_equal(tolk_store_latest_schema_version(), 8);
+    assert_int_equal(tolk_store_latest_schema_version(), 9);
     assert_string_equal(tolk_store_errmsg(st), "");
 
     assert_int_equal(tolk_store_meta_get(st, "created_at", buf, sizeof(buf)), TOLK_STORE_OK);
