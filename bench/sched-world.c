@@ -14,6 +14,9 @@
  * clinician's hours, at a time the clinician is free; most have an interpreter who speaks the
  * languages, works at that hour and is free (the generator keeps everyone's bookings, as a desk
  * sees a calendar; the store's own conflict check is then expected to refuse none of them).
+ * With --relief-pct, that share of the interpreted sessions also gets a relief interpreter, drawn
+ * the same way among those still free (none by default, which keeps the default store as it
+ * was before relief interpreters existed: the generator draws nothing for them).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -531,11 +534,16 @@ static const char *draw_mode(struct sched_world *w)
     return chance(w, 10) ? "simultaneous" : "consecutive";
 }
 
-/* A new session of a random client, free for everyone in it, noted as busy. -1 if none. */
-static int draw_session(struct sched_world *w, struct sched_appt *a)
+/*
+ * A new session of a random client, free for everyone in it, noted as busy; RELIEF_PCT of those
+ * with an interpreter get a relief interpreter too (drawn after the interpreter is noted busy,
+ * so never the same one). -1 if none.
+ */
+static int draw_session(struct sched_world *w, struct sched_appt *a, unsigned relief_pct)
 {
     for (int tries = 0; tries < 100; tries++) {
-        *a = (struct sched_appt){.client = (size_t)sched_rand(w, w->o->clients), .interpreter = -1};
+        *a = (struct sched_appt){
+            .client = (size_t)sched_rand(w, w->o->clients), .interpreter = -1, .relief = -1};
         if (draw_time(w, &w->clients[a->client], a) != 0)
             continue;
         if (chance(w, INTERPRETED_PCT))
@@ -543,6 +551,11 @@ static int draw_session(struct sched_world *w, struct sched_appt *a)
         if (busy_add(&w->clinician_busy[a->clinician], a->starts_at, a->ends_at) != 0 ||
             (a->interpreter >= 0 &&
              busy_add(&w->interpreter_busy[a->interpreter], a->starts_at, a->ends_at) != 0))
+            return -1;
+        if (relief_pct > 0 && a->interpreter >= 0 && chance(w, relief_pct))
+            a->relief = draw_interpreter(w, &w->clients[a->client], a);
+        if (a->relief >= 0 &&
+            busy_add(&w->interpreter_busy[a->relief], a->starts_at, a->ends_at) != 0)
             return -1;
         return 0;
     }
@@ -561,6 +574,7 @@ static int book(struct sched_world *w, struct sched_appt *a, const char *mode)
     t.client_id = w->clients[a->client].id;
     t.clinician_id = w->clinicians[a->clinician].id;
     t.interpreter_id = a->interpreter >= 0 ? w->interpreters[a->interpreter].id : 0;
+    t.relief_interpreter_id = a->relief >= 0 ? w->interpreters[a->relief].id : 0;
     snprintf(t.mode, sizeof(t.mode), "%s", mode);
     rc = tolk_store_appointment_book(w->st, &t, &nt);
     if (rc == TOLK_STORE_ECONSTRAINT) {
@@ -571,6 +585,7 @@ static int book(struct sched_world *w, struct sched_appt *a, const char *mode)
         return store_fail(w, "appointment_book", rc);
     a->id = t.id;
     w->n_appts++;
+    w->n_relief += a->relief >= 0;
     return 0;
 }
 
@@ -578,7 +593,7 @@ static int sessions(struct sched_world *w)
 {
     while (w->n_appts < w->o->appointments) {
         size_t before = w->n_appts;
-        if (draw_session(w, &w->appts[w->n_appts]) != 0 ||
+        if (draw_session(w, &w->appts[w->n_appts], w->o->relief_pct) != 0 ||
             book(w, &w->appts[w->n_appts], draw_mode(w)) != 0)
             return -1;
         if (w->n_appts > before && w->n_appts % 1000 == 0)
@@ -652,7 +667,7 @@ int sched_plan(struct sched_world *w)
             clash(w, b);
             continue;
         }
-        if (draw_session(w, &a) != 0)
+        if (draw_session(w, &a, 0) != 0)
             return -1;
         *b = (struct sched_booking){w->clients[a.client].id,
                                     w->clinicians[a.clinician].id,

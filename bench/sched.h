@@ -26,6 +26,7 @@ struct sched_options {
     unsigned clash_pct; /* share of booking attempts aimed at an existing booking */
     unsigned weeks;     /* the appointments are spread over this many weeks */
     uint64_t seed;
+    unsigned relief_pct; /* share of the store's interpreted sessions with a relief interpreter */
 };
 
 struct sched_clinician {
@@ -51,6 +52,7 @@ struct sched_appt {
     int64_t starts_at, ends_at;
     size_t client, clinician;
     long interpreter; /* index, or -1 for none */
+    long relief;      /* the relief interpreter's index, or -1 for none */
 };
 
 /* The booked intervals of one clinician or interpreter, as the generator knows them. */
@@ -80,6 +82,7 @@ struct sched_world {
     struct sched_client *clients;
     struct sched_appt *appts;
     size_t n_appts;
+    size_t n_relief; /* of them, with a relief interpreter */
     struct sched_busy *clinician_busy, *interpreter_busy;
     size_t refused; /* bookings the store refused that the generator thought free: 0 */
     size_t clashes_accepted, free_refused; /* of the plan, measured: 0 and 0 */

@@ -46,9 +46,12 @@
 static const char usage[] =
     "usage: tolk-sched [--clinicians N] [--interpreters N] [--clients N] [--appointments N]\n"
     "                  [--weeks N] [--suggestions N] [--warmup N] [--bookings N]\n"
-    "                  [--clash-pct P] [--seed S] [--dir DIR] [--keep] [--plan FILE]\n"
+    "                  [--clash-pct P] [--relief-pct P] [--seed S] [--dir DIR] [--keep]\n"
+    "                  [--plan FILE]\n"
     "Fills a new store and measures suggestion queries and bookings in process (JSON on\n"
     "stdout); with --plan, only fills it and writes the work to FILE for bench/sched-http.py.\n"
+    "--relief-pct: the share of the store's interpreted sessions that also get a relief\n"
+    "interpreter (default 0).\n"
     "--dir: a directory without a tolk.db (default: a new temporary one, removed unless --keep).\n";
 
 struct run {
@@ -93,12 +96,12 @@ static int parse(int argc, char **argv, struct run *r)
         {"clash-pct", 1, NULL, 'p'},  {"seed", 1, NULL, 'S'},
         {"dir", 1, NULL, 'd'},        {"keep", 0, NULL, 'K'},
         {"plan", 1, NULL, 'P'},       {"help", 0, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"relief-pct", 1, NULL, 'R'}, {NULL, 0, NULL, 0},
     };
     struct sched_options *o = &r->o;
     int c;
 
-    *o = (struct sched_options){500, 200, 2500, 10000, 2000, 2000, 50, 25, 8, 1};
+    *o = (struct sched_options){500, 200, 2500, 10000, 2000, 2000, 50, 25, 8, 1, 0};
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *end = NULL;
         bool number = optarg != NULL && strchr("dP", c) == NULL;
@@ -135,6 +138,9 @@ static int parse(int argc, char **argv, struct run *r)
         case 'p':
             o->clash_pct = (unsigned)v;
             break;
+        case 'R':
+            o->relief_pct = (unsigned)v;
+            break;
         case 'S':
             o->seed = v;
             break;
@@ -156,7 +162,7 @@ static int parse(int argc, char **argv, struct run *r)
         }
     }
     if (optind != argc || !o->clinicians || !o->interpreters || !o->clients || !o->weeks ||
-        o->interpreters > UINT16_MAX || o->clash_pct > 100) {
+        o->interpreters > UINT16_MAX || o->clash_pct > 100 || o->relief_pct > 100) {
         fputs(usage, stderr);
         return -1;
     }
@@ -414,11 +420,11 @@ static int measure(struct run *r)
         json_decref(b);
         return -1;
     }
-    out =
-        json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}", "store", "clinicians",
-                  (json_int_t)o->clinicians, "interpreters", (json_int_t)o->interpreters, "clients",
-                  (json_int_t)o->clients, "appointments", (json_int_t)r->w.n_appts, "weeks",
-                  (json_int_t)o->weeks, "seed", (json_int_t)o->seed, "suggest", s, "book", b);
+    out = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}", "store", "clinicians",
+                    (json_int_t)o->clinicians, "interpreters", (json_int_t)o->interpreters,
+                    "clients", (json_int_t)o->clients, "appointments", (json_int_t)r->w.n_appts,
+                    "with_relief", (json_int_t)r->w.n_relief, "weeks", (json_int_t)o->weeks, "seed",
+                    (json_int_t)o->seed, "suggest", s, "book", b);
     if (out == NULL || json_dumpf(out, stdout, JSON_COMPACT) != 0)
         return -1;
     putchar('\n');
