@@ -6,8 +6,11 @@
  * desks booking one clinician at once cannot both succeed; this file checks what it can say
  * before that (the participants exist and have the right roles, the times make sense) and turns
  * a conflict into 409 naming the double-booked participant by role. Clinicians and interpreters
- * see only appointments they take part in. Join tokens (POST /appointments/{id}/tokens and
- * .../tokens/revoke) are shown once, in the answer that issues them; the store keeps hashes.
+ * see only appointments they take part in (an interpreter also those they relieve). Join tokens
+ * (POST /appointments/{id}/tokens and .../tokens/revoke) are shown once, in the answer that
+ * issues them; the store keeps hashes. A relief interpreter gets a token of role interpreter
+ * like the interpreter's: the broker makes the second interpreter to join passive by itself
+ * (docs/INTERPRETING.md, "Participants"), so the token need not say which one it is.
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -22,7 +25,7 @@
 
 #define DURATION_MAX (4 * 3600) /* seconds: the longest session that can be booked */
 #define LIST_PAGE    100
-#define TOKENS_MAX   4 /* client, clinician, interpreter, support person */
+#define TOKENS_MAX   5 /* client, clinician, interpreter, relief interpreter, support person */
 
 #define ZONE_SIZE (TOLK_TZ_NAME_MAX + 1)
 
@@ -30,6 +33,7 @@ const struct api_field api_appointment_create_fields[] = {
     {"client_id", API_INT, true, 0, false},
     {"clinician_id", API_INT, true, 0, false},
     {"interpreter_id", API_INT, false, 0, true},
+    {"relief_interpreter_id", API_INT, false, 0, true},
     {"mode", API_STRING, true, 16, false},
     {"starts_at", API_TIME, true, TOLKD_TIME_TEXT_MAX - 1, false},
     {"ends_at", API_TIME, true, TOLKD_TIME_TEXT_MAX - 1, false},
@@ -39,6 +43,7 @@ const struct api_field api_appointment_create_fields[] = {
 
 const struct api_field api_appointment_patch_fields[] = {
     {"interpreter_id", API_INT, false, 0, true},
+    {"relief_interpreter_id", API_INT, false, 0, true},
     {"starts_at", API_TIME, false, TOLKD_TIME_TEXT_MAX - 1, false},
     {"ends_at", API_TIME, false, TOLKD_TIME_TEXT_MAX - 1, false},
     {"time_zone", API_STRING, false, TOLK_TZ_NAME_MAX, false},
@@ -73,6 +78,9 @@ static void fail_store(struct api_call *c, int rc)
 
     if (rc == TOLK_STORE_ENOTFOUND)
         api_fail(c, TOLKD_API_NOT_FOUND, NULL, NULL);
+    else if (rc == TOLK_STORE_ECONSTRAINT && strstr(why, "the relief interpreter has") != NULL)
+        api_fail(c, TOLKD_API_CONFLICT, "the relief interpreter is double-booked at that time",
+                 "relief_interpreter_id");
     else if (rc == TOLK_STORE_ECONSTRAINT && strstr(why, "the clinician has") != NULL)
         api_fail(c, TOLKD_API_CONFLICT, "the clinician is double-booked at that time",
                  "clinician_id");
@@ -109,15 +117,21 @@ static int zone_for(struct api_call *c, const char *given, const char *field, in
     return 0;
 }
 
+static json_t *id_or_null(int64_t id)
+{
+    return id != 0 ? json_integer(id) : json_null();
+}
+
 static json_t *appointment_json(const struct tolk_appointment *a, const char *zone)
 {
-    json_t *o = json_pack(
-        "{s:I, s:I, s:I, s:o, s:s, s:I, s:I, s:s, s:I, s:s}", "id", (json_int_t)a->id, "client_id",
-        (json_int_t)a->client_id, "clinician_id", (json_int_t)a->clinician_id, "interpreter_id",
-        a->interpreter_id ? json_integer(a->interpreter_id) : json_null(), "mode", a->mode,
-        "starts_at", (json_int_t)a->starts_at, "ends_at", (json_int_t)a->ends_at, "status",
-        a->status == TOLK_APPOINTMENT_CANCELLED ? "cancelled" : "booked", "updated_at",
-        (json_int_t)a->updated_at, "time_zone", zone);
+    json_t *o =
+        json_pack("{s:I, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:s, s:I, s:s}", "id",
+                  (json_int_t)a->id, "client_id", (json_int_t)a->client_id, "clinician_id",
+                  (json_int_t)a->clinician_id, "interpreter_id", id_or_null(a->interpreter_id),
+                  "relief_interpreter_id", id_or_null(a->relief_interpreter_id), "mode", a->mode,
+                  "starts_at", (json_int_t)a->starts_at, "ends_at", (json_int_t)a->ends_at,
+                  "status", a->status == TOLK_APPOINTMENT_CANCELLED ? "cancelled" : "booked",
+                  "updated_at", (json_int_t)a->updated_at, "time_zone", zone);
 
     if (o != NULL) {
         api_time_set_local(o, "starts_at", a->starts_at, zone);
@@ -184,6 +198,42 @@ static int check_client(struct api_call *c, int64_t id)
     return -1;
 }
 
+/*
+ * The interpreters of A as they would be stored: a relief only with an interpreter, never the
+ * same account, and each one the body names an enabled interpreter account (one the body does
+ * not name was checked when it was given). -1 with 400 answered, under the field the request
+ * should change: the relief's when the body gives one, else the interpreter's.
+ */
+static int check_interpreters(struct api_call *c, const struct tolk_appointment *a)
+{
+    bool relief_given = json_object_get(c->body, "relief_interpreter_id") != NULL;
+    const char *field = relief_given ? "relief_interpreter_id" : "interpreter_id";
+
+    if (a->relief_interpreter_id != 0 && a->interpreter_id == 0) {
+        api_fail(c, TOLKD_API_BAD_FIELD,
+                 relief_given ? "needs an interpreter_id"
+                              : "must not be null while there is a relief interpreter",
+                 field);
+        return -1;
+    }
+    if (a->relief_interpreter_id != 0 && a->relief_interpreter_id == a->interpreter_id) {
+        api_fail(c, TOLKD_API_BAD_FIELD,
+                 relief_given ? "must differ from interpreter_id"
+                              : "is the relief interpreter: give relief_interpreter_id too",
+                 field);
+        return -1;
+    }
+    if (a->interpreter_id != 0 && json_object_get(c->body, "interpreter_id") != NULL &&
+        check_account(c, a->interpreter_id, TOLK_ROLE_INTERPRETER, "interpreter_id",
+                      "must be the id of an interpreter account") != 0)
+        return -1;
+    if (a->relief_interpreter_id != 0 && relief_given &&
+        check_account(c, a->relief_interpreter_id, TOLK_ROLE_INTERPRETER, "relief_interpreter_id",
+                      "must be the id of an interpreter account") != 0)
+        return -1;
+    return 0;
+}
+
 /* Reads the times of the body, where given, into A (local times in ZONE); -1 with 400. */
 static int times_from_body(struct api_call *c, const char *zone, struct tolk_appointment *a)
 {
@@ -207,6 +257,7 @@ static int booking_from_body(struct api_call *c, struct tolk_appointment *a, cha
     a->client_id = body_int(c, "client_id", 0);
     a->clinician_id = body_int(c, "clinician_id", 0);
     a->interpreter_id = body_int(c, "interpreter_id", 0);
+    a->relief_interpreter_id = body_int(c, "relief_interpreter_id", 0);
     if (zone_for(c, api_string(c, "time_zone", NULL), "time_zone", a->clinician_id, zone) != 0 ||
         times_from_body(c, zone, a) != 0)
         return -1;
@@ -222,10 +273,7 @@ static int booking_from_body(struct api_call *c, struct tolk_appointment *a, cha
         check_account(c, a->clinician_id, TOLK_ROLE_CLINICIAN, "clinician_id",
                       "must be the id of a clinician account") != 0)
         return -1;
-    return a->interpreter_id == 0
-               ? 0
-               : check_account(c, a->interpreter_id, TOLK_ROLE_INTERPRETER, "interpreter_id",
-                               "must be the id of an interpreter account");
+    return check_interpreters(c, a);
 }
 
 void api_appointments_create(struct api_call *c)
@@ -251,7 +299,8 @@ static bool may_see(const struct api_call *c, const struct tolk_appointment *a)
     if (c->who->role == TOLK_ROLE_CLINICIAN)
         return a->clinician_id == c->who->account_id;
     if (c->who->role == TOLK_ROLE_INTERPRETER)
-        return a->interpreter_id == c->who->account_id;
+        return a->interpreter_id == c->who->account_id ||
+               a->relief_interpreter_id == c->who->account_id;
     return true;
 }
 
@@ -299,13 +348,13 @@ void api_appointments_patch(struct api_call *c)
         times_from_body(c, zone, &a) != 0)
         return;
     a.interpreter_id = body_int(c, "interpreter_id", a.interpreter_id);
+    a.relief_interpreter_id = body_int(c, "relief_interpreter_id", a.relief_interpreter_id);
     if (check_times(c, a.starts_at, a.ends_at) != 0)
         return;
-    /* Only a newly given interpreter is checked: moving an appointment whose interpreter's
-     * account was disabled since must not fail on a field the request did not send. */
-    if (a.interpreter_id != 0 && json_object_get(c->body, "interpreter_id") != NULL &&
-        check_account(c, a.interpreter_id, TOLK_ROLE_INTERPRETER, "interpreter_id",
-                      "must be the id of an interpreter account") != 0)
+    /* Only a newly given interpreter or relief is checked: moving an appointment whose
+     * interpreter's account was disabled since must not fail on a field the request did not
+     * send. */
+    if (check_interpreters(c, &a) != 0)
         return;
     rc = tolk_store_appointment_reschedule(c->api->st, c->id, a.starts_at, a.ends_at,
                                            a.interpreter_id, a.relief_interpreter_id, &note);
@@ -402,18 +451,24 @@ void api_appointments_list(struct api_call *c)
 
 /*
  * Makes the tokens of A's participants (and of a support person when SUPPORT), valid in W, into
- * T (hashes) and TEXTS; returns how many.
+ * T (hashes) and TEXTS; returns how many. The relief interpreter's, if any, is the one at
+ * *RELIEF (else *RELIEF is TOKENS_MAX).
  */
 static size_t make_tokens(const struct tolk_appointment *a, bool support,
                           const struct tolkd_join_window *w, struct tolk_join_token t[TOKENS_MAX],
-                          char texts[TOKENS_MAX][TOLKD_TOKEN_TEXT])
+                          char texts[TOKENS_MAX][TOLKD_TOKEN_TEXT], size_t *relief)
 {
     const char *roles[TOKENS_MAX] = {"client", "clinician"};
     size_t n = 2;
     uint8_t raw[TOLKD_TOKEN_BYTES];
 
+    *relief = TOKENS_MAX;
     if (a->interpreter_id != 0)
         roles[n++] = "interpreter";
+    if (a->interpreter_id != 0 && a->relief_interpreter_id != 0) {
+        *relief = n;
+        roles[n++] = "interpreter";
+    }
     if (support)
         roles[n++] = "support";
     for (size_t i = 0; i < n; i++) {
@@ -427,15 +482,20 @@ static size_t make_tokens(const struct tolk_appointment *a, bool support,
     return n;
 }
 
+/* The tokens' answer; the one at RELIEF (< N, or none) is marked "relief": true. */
 static json_t *tokens_json(int64_t id, const struct tolk_join_token *t,
-                           char texts[][TOLKD_TOKEN_TEXT], size_t n)
+                           char texts[][TOLKD_TOKEN_TEXT], size_t n, size_t relief)
 {
     json_t *list = json_array();
 
-    for (size_t i = 0; list != NULL && i < n; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I}", "role", t[i].role, "token",
-                                              texts[i], "valid_from", (json_int_t)t[i].valid_from,
-                                              "valid_until", (json_int_t)t[i].valid_until));
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        json_t *one =
+            json_pack("{s:s, s:s, s:I, s:I}", "role", t[i].role, "token", texts[i], "valid_from",
+                      (json_int_t)t[i].valid_from, "valid_until", (json_int_t)t[i].valid_until);
+        if (one != NULL && i == relief)
+            json_object_set_new(one, "relief", json_true());
+        json_array_append_new(list, one);
+    }
     return json_pack("{s:I, s:o}", "appointment_id", (json_int_t)id, "tokens", list);
 }
 
@@ -445,16 +505,16 @@ void api_appointments_tokens(struct api_call *c)
     struct tolk_audit_note note = note_for(c, "token_issued", actor);
     struct tolk_join_token t[TOKENS_MAX];
     struct tolk_appointment a;
-    size_t n = 0;
+    size_t n = 0, relief = TOKENS_MAX;
     int rc = tolk_store_appointment_get(c->api->st, c->id, &a);
 
     if (rc == TOLK_STORE_OK) {
         n = make_tokens(&a, json_is_true(json_object_get(c->body, "support_person")),
-                        &c->api->window, t, texts);
+                        &c->api->window, t, texts, &relief);
         rc = tolk_store_appointment_tokens_issue(c->api->st, c->id, t, n, &note);
     }
     if (rc == TOLK_STORE_OK)
-        api_reply(c, 201, tokens_json(c->id, t, texts, n));
+        api_reply(c, 201, tokens_json(c->id, t, texts, n, relief));
     else
         fail_store(c, rc);
     tolkd_wipe(texts, sizeof(texts));

@@ -331,6 +331,17 @@ class ApiTest(ApiCase):
                                              ends_at=4102446000))
         self.assertEqual(status, 201, body)
         appt = body["id"]
+        # another clinician's, which the matrix interpreter relieves: theirs to read too
+        status, _, body = self.api("POST", "/appointments", token=self.admin,
+                                   body=dict(new_booking(), starts_at=4102450000,
+                                             ends_at=4102451000,
+                                             clinician_id=self.create("matrix-relief-clin",
+                                                                      role="clinician"),
+                                             interpreter_id=self.create("matrix-relief-int",
+                                                                        role="interpreter"),
+                                             relief_interpreter_id=interp))
+        self.assertEqual(status, 201, body)
+        relieved = body["id"]
 
         return [
             ("POST", "/login", None, dict(admin=200, staff=200, clinician=200, interpreter=200,
@@ -384,6 +395,8 @@ class ApiTest(ApiCase):
              dict(admin=200, staff=200, clinician=200, interpreter=200, anonymous=401)),
             ("GET", "/appointments/%d" % appt, None,
              dict(admin=200, staff=200, clinician=200, interpreter=200, anonymous=401)),
+            ("GET", "/appointments/%d" % relieved, None,
+             dict(admin=200, staff=200, clinician=403, interpreter=200, anonymous=401)),
             ("PATCH", "/appointments/%d" % appt, {"ends_at": 4102447000},
              dict(staff_only, admin=200, staff=200, anonymous=401)),
             ("POST", "/appointments/%d/tokens" % appt, None,

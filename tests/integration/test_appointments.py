@@ -8,6 +8,11 @@ Join tokens are shown once; a raw WebSocket join with one reaches its own appoin
 only, and is refused once the token is revoked or the appointment cancelled. Suggestions rank
 the interpreters who could take an appointment (continuity first) and say why the others could
 not (gender, availability, exclusion, another booking).
+A relief interpreter is booked, moved and cleared with the appointment, needs an interpreter and
+is not that interpreter; an interpreter is double-booked as interpreter or as relief, either
+way round (409 naming the part); the relief interpreter reads and lists the appointment, gets a
+second interpreter token marked relief, and joins the session as the passive interpreter; a
+revoke of role interpreter revokes both tokens.
 (The authorisation rows are in test_api.py's matrix.)
 
 Environment (set by CTest): TOLKD, TOLKCTL, TOLK_TEST_CERTS, TOLK_SOURCE_DIR.
@@ -17,6 +22,7 @@ import time
 
 import tolktest
 from test_api import ADMIN, ADMIN_PASSWORD, PASSWORD, ApiBroker, ApiCase, call
+from test_interp import Peer, member
 from test_relay import Participant
 
 T0 = 4102444800  # 2100-01-01, far from anything the other tests book
@@ -39,7 +45,8 @@ class AppointmentsTest(ApiCase):
                            ("clin.two", "clinician"), ("clin.three", "clinician"),
                            ("clin.tz", "clinician"), ("int.tz", "interpreter"),
                            ("int.one", "interpreter"),
-                           ("int.two", "interpreter")):
+                           ("int.two", "interpreter"), ("clin.relief", "clinician"),
+                           ("int.three", "interpreter"), ("int.relief", "interpreter")):
             status, _, body = call(cls.broker.port, "POST", "/api/v1/accounts", token=cls.admin,
                                    body={"username": name, "password": PASSWORD, "role": role})
             assert status == 201, body
@@ -53,12 +60,14 @@ class AppointmentsTest(ApiCase):
     def tearDownClass(cls):
         cls.broker.stop()
 
-    def booking(self, day, start, end, clinician="clin.one", interpreter="int.one"):
+    def booking(self, day, start, end, clinician="clin.one", interpreter="int.one", relief=None):
         base = T0 + day * 86400
         body = {"client_id": self.client, "clinician_id": self.ids[clinician],
                 "mode": "consecutive", "starts_at": base + start, "ends_at": base + end}
         if interpreter is not None:
             body["interpreter_id"] = self.ids[interpreter]
+        if relief is not None:
+            body["relief_interpreter_id"] = self.ids[relief]
         return body
 
     def book(self, body, token=None):
@@ -76,6 +85,7 @@ class AppointmentsTest(ApiCase):
         for key in body:
             self.assertEqual(rec[key], body[key])
         self.assertEqual(rec["status"], "booked")
+        self.assertIsNone(rec["relief_interpreter_id"])
         actions = [e["action"] for e in self.audit_entries(self.admin)
                    if e["subject"] == "appointment:%d" % appt["id"]]
         self.assertEqual(actions, ["appointment_booked"])
@@ -238,6 +248,170 @@ class AppointmentsTest(ApiCase):
                    and not e["action"].startswith("session_")]
         self.assertEqual(actions, [("appointment_booked", ""), ("token_issued", ""),
                                    ("token_issued", ""), ("token_revoked", "role=client")])
+
+    # A relief interpreter
+
+    def test_relief_book_and_change(self):
+        body = self.booking(50, 9 * HOUR, 13 * HOUR, relief="int.two")
+        appt = self.book(body, token=self.token("staff.one"))
+        self.assertEqual((appt["interpreter_id"], appt["relief_interpreter_id"]),
+                         (self.ids["int.one"], self.ids["int.two"]))
+        path = "/appointments/%d" % appt["id"]
+        status, _, rec = self.api("GET", path, token=self.admin)
+        self.assertEqual((status, rec), (200, appt))
+        # refused with nothing written: the same account twice, a relief without an interpreter,
+        # an account that is no interpreter, a value that is no id
+        before = self.audit_entries(self.admin)
+        cases = [
+            (self.booking(51, 9 * HOUR, 10 * HOUR, relief="int.one"), "relief_interpreter_id",
+             "differ"),
+            (self.booking(51, 9 * HOUR, 10 * HOUR, interpreter=None, relief="int.two"),
+             "relief_interpreter_id", "needs an interpreter_id"),
+            (dict(self.booking(51, 9 * HOUR, 10 * HOUR), interpreter_id=None,
+                  relief_interpreter_id=self.ids["int.two"]), "relief_interpreter_id",
+             "needs an interpreter_id"),
+            (self.booking(51, 9 * HOUR, 10 * HOUR, relief="clin.two"), "relief_interpreter_id",
+             "interpreter account"),
+            (dict(self.booking(51, 9 * HOUR, 10 * HOUR), relief_interpreter_id=0),
+             "relief_interpreter_id", None),
+            (dict(self.booking(51, 9 * HOUR, 10 * HOUR), relief_interpreter_id="4"),
+             "relief_interpreter_id", None),
+        ]
+        for body, field, why in cases:
+            with self.subTest(body=body):
+                reply = self.api("POST", "/appointments", token=self.admin, body=body)
+                self.assert_error(reply, 400, "bad_field", field)
+                if why:
+                    self.assertIn(why, reply[2]["error"]["message"])
+        self.assertEqual(self.audit_entries(self.admin), before)
+        # null is none
+        other = self.book(dict(self.booking(51, 9 * HOUR, 10 * HOUR), relief_interpreter_id=None))
+        self.assertIsNone(other["relief_interpreter_id"])
+        # PATCH: what is not given stays; the rule holds for the result
+        status, _, rec = self.api("PATCH", path, token=self.admin,
+                                  body={"ends_at": appt["ends_at"] - HOUR})
+        self.assertEqual((status, rec["relief_interpreter_id"]), (200, self.ids["int.two"]), rec)
+        self.assert_error(self.api("PATCH", path, token=self.admin,
+                                   body={"interpreter_id": None}), 400, "bad_field",
+                          "interpreter_id")
+        self.assert_error(self.api("PATCH", path, token=self.admin,
+                                   body={"interpreter_id": self.ids["int.two"]}), 400,
+                          "bad_field", "interpreter_id")
+        self.assert_error(self.api("PATCH", path, token=self.admin,
+                                   body={"relief_interpreter_id": self.ids["int.one"]}), 400,
+                          "bad_field", "relief_interpreter_id")
+        self.assert_error(self.api("PATCH", path, token=self.admin,
+                                   body={"relief_interpreter_id": self.ids["staff.one"]}), 400,
+                          "bad_field", "relief_interpreter_id")
+        # swapped in one request; then the relief changed; then cleared with the interpreter
+        status, _, rec = self.api("PATCH", path, token=self.admin,
+                                  body={"interpreter_id": self.ids["int.two"],
+                                        "relief_interpreter_id": self.ids["int.one"]})
+        self.assertEqual((status, rec["interpreter_id"], rec["relief_interpreter_id"]),
+                         (200, self.ids["int.two"], self.ids["int.one"]), rec)
+        status, _, rec = self.api("PATCH", path, token=self.admin,
+                                  body={"relief_interpreter_id": self.ids["int.three"]})
+        self.assertEqual((status, rec["relief_interpreter_id"]), (200, self.ids["int.three"]), rec)
+        status, _, rec = self.api("PATCH", path, token=self.admin,
+                                  body={"interpreter_id": None, "relief_interpreter_id": None})
+        self.assertEqual((status, rec["interpreter_id"], rec["relief_interpreter_id"]),
+                         (200, None, None), rec)
+        actions = [e["action"] for e in self.audit_entries(self.admin)
+                   if e["subject"] == "appointment:%d" % appt["id"]]
+        self.assertEqual(actions, ["appointment_booked"] + ["appointment_rescheduled"] * 4)
+
+    def test_relief_conflicts(self):
+        """Double-booked as relief against a booking as interpreter, and the other way round;
+        as relief against relief; by a move too. Touching is fine."""
+        self.book(self.booking(52, 9 * HOUR, 11 * HOUR, relief="int.two"))
+        # int.two relieves 9-11: not free to interpret at 10
+        reply = self.api("POST", "/appointments", token=self.admin,
+                         body=self.booking(52, 10 * HOUR, 12 * HOUR, clinician="clin.two",
+                                           interpreter="int.two"))
+        self.assert_error(reply, 409, "conflict", "interpreter_id")
+        self.assertEqual(reply[2]["error"]["message"],
+                         "the interpreter is double-booked at that time")
+        # int.one interprets 9-11: not free to relieve at 10
+        reply = self.api("POST", "/appointments", token=self.admin,
+                         body=self.booking(52, 10 * HOUR, 12 * HOUR, clinician="clin.two",
+                                           interpreter="int.three", relief="int.one"))
+        self.assert_error(reply, 409, "conflict", "relief_interpreter_id")
+        self.assertEqual(reply[2]["error"]["message"],
+                         "the relief interpreter is double-booked at that time")
+        self.assertNotIn("int.", reply[2]["error"]["message"])
+        # int.two relieves 9-11: not free to relieve at 10 either
+        self.assert_error(self.api("POST", "/appointments", token=self.admin,
+                                   body=self.booking(52, 10 * HOUR, 12 * HOUR,
+                                                     clinician="clin.two",
+                                                     interpreter="int.three", relief="int.two")),
+                          409, "conflict", "relief_interpreter_id")
+        # from 11 both are free, in either part
+        later = self.book(self.booking(52, 11 * HOUR, 12 * HOUR, clinician="clin.two",
+                                       interpreter="int.two", relief="int.one"))
+        # moved back to 10, it clashes again, for the part each holds
+        self.assert_error(self.api("PATCH", "/appointments/%d" % later["id"], token=self.admin,
+                                   body={"starts_at": later["starts_at"] - HOUR}),
+                          409, "conflict", "interpreter_id")
+        self.assert_error(self.api("PATCH", "/appointments/%d" % later["id"], token=self.admin,
+                                   body={"starts_at": later["starts_at"] - HOUR,
+                                         "interpreter_id": self.ids["int.three"]}),
+                          409, "conflict", "relief_interpreter_id")
+
+    def test_relief_reads_and_tokens(self):
+        """The relief interpreter reads and lists the appointment; tokens: two of role
+        interpreter, the relief's marked; both join the session, the relief as the passive
+        interpreter; revoking role interpreter revokes both."""
+        now = int(time.time())
+        appt = self.book(dict(self.booking(0, 0, 0, clinician="clin.relief",
+                                           interpreter="int.three", relief="int.relief"),
+                              starts_at=now - 60, ends_at=now + 3600))
+        relief_token = self.token("int.relief")
+        status, _, rec = self.api("GET", "/appointments/%d" % appt["id"], token=relief_token)
+        self.assertEqual((status, rec), (200, appt))
+        status, _, page = self.api("GET", "/appointments?from=%d&to=%d"
+                                   % (now - 60, now + 3600), token=relief_token)
+        self.assertEqual((status, [a["id"] for a in page["appointments"]]), (200, [appt["id"]]))
+        self.assert_error(self.api("GET", "/appointments/%d" % appt["id"],
+                                   token=self.token("int.two")), 403, "forbidden")
+
+        status, _, reply = self.api("POST", "/appointments/%d/tokens" % appt["id"],
+                                    token=self.admin)
+        self.assertEqual(status, 201, reply)
+        tokens = reply["tokens"]
+        self.assertEqual([(t["role"], t.get("relief")) for t in tokens],
+                         [("client", None), ("clinician", None), ("interpreter", None),
+                          ("interpreter", True)])
+        interp_token, relief_token = tokens[2]["token"], tokens[3]["token"]
+        self.assertEqual((tokens[3]["valid_from"], tokens[3]["valid_until"]),
+                         (tokens[2]["valid_from"], tokens[2]["valid_until"]))
+
+        clin = Peer(self.broker.port, tokens[1]["token"], "clinician")
+        interp = Peer(self.broker.port, interp_token, "interpreter")
+        relief = Peer(self.broker.port, relief_token, "interpreter")
+        for p, role in ((clin, "clinician"), (interp, "interpreter"), (relief, "interpreter")):
+            self.addCleanup(p.close)
+            reply = p.join()
+            self.assertEqual((reply["type"], reply["role"]), ("joined", role), reply)
+        self.assertEqual(relief.session, clin.session)
+        self.assertEqual(interp.session, clin.session)
+        # the state message the relief gets on joining, and the one the others get
+        self.assertEqual(member(relief.state, relief.index)["interpreter"], "passive")
+        self.assertEqual(member(relief.state, interp.index)["interpreter"], "active")
+        state = interp.until(lambda m: m["type"] == "state"
+                             and any(x["index"] == relief.index for x in m["participants"]))
+        self.assertEqual(member(state, relief.index)["interpreter"], "passive")
+        self.assertEqual(member(state, interp.index)["interpreter"], "active")
+        for p in (relief, interp, clin):
+            p.close()
+
+        status, _, _ = self.api("POST", "/appointments/%d/tokens/revoke" % appt["id"],
+                                token=self.admin, body={"role": "interpreter"})
+        self.assertEqual(status, 204)
+        for token in (interp_token, relief_token):
+            reply = self.join(token, "interpreter")
+            self.assertEqual((reply["type"], reply.get("name")), ("error", "invalid_token"),
+                             reply)
+        self.api("POST", "/appointments/%d/cancel" % appt["id"], token=self.admin)
 
     def test_move_after_interpreter_disabled(self):
         """Moving an appointment does not re-check an interpreter the request does not name, so
