@@ -1,8 +1,8 @@
 /*
  * tolkctl's appointment commands (docs/API.md, "Appointments"): book, list, show, move (new
- * times or another interpreter), cancel, suggest (which interpreters could take it), tokens
- * (issue the participants' join tokens) and revoke (one participant's tokens). Each is one row
- * of a table (request.h) and a printer for its answer.
+ * times, another interpreter or relief interpreter), cancel, suggest (which interpreters could take
+ * it), tokens (issue the participants' join tokens) and revoke (one participant's tokens). Each is
+ * one row of a table (request.h) and a printer for its answer.
  *
  * Times are given as tolkd reads them (request.h): Unix seconds, or text for tolkd with --tz
  * naming its zone. They are printed in UTC. Join tokens are printed once, with a warning that
@@ -17,7 +17,7 @@
 #include "request.h"
 #include "tolkctl.h"
 
-#define ROW "%-7s %-9s %-12s %-27s %-7s %-10s %-12s %s\n" /* a line of "appointment list" */
+#define ROW "%-7s %-9s %-12s %-27s %-7s %-10s %-12s %-7s %s\n" /* a line of "appointment list" */
 
 /* The span from START to END: "2100-01-01 09:00-10:00 UTC" within a day (in UTC). */
 static const char *span(const json_t *start, const json_t *end, char *buf, size_t cap)
@@ -46,7 +46,7 @@ static const char *when(const json_t *j, char *buf, size_t cap)
 /* One appointment as a block: heading, status and mode, time, participants. */
 static int print_appointment(const struct tolkctl_request *rq, const json_t *j)
 {
-    char at[160], interpreter[24];
+    char at[160], interpreter[24], relief[24];
 
     printf("%s%sappointment %" JSON_INTEGER_FORMAT "\n", rq->cmd->done ? rq->cmd->done : "",
            rq->cmd->done ? " " : "", tolkctl_num(j, "id"));
@@ -60,17 +60,18 @@ static int print_appointment(const struct tolkctl_request *rq, const json_t *j)
     printf("  %-13s%" JSON_INTEGER_FORMAT "\n", "clinician", tolkctl_num(j, "clinician_id"));
     printf("  %-13s%s\n", "interpreter",
            tolkctl_id(j, "interpreter_id", interpreter, sizeof interpreter));
+    printf("  %-13s%s\n", "relief", tolkctl_id(j, "relief_interpreter_id", relief, sizeof relief));
     return EXIT_SUCCESS;
 }
 
 static int print_list(const struct tolkctl_request *rq, const json_t *j)
 {
-    char id[24], client[24], clinician[24], interpreter[24], at[160];
+    char id[24], client[24], clinician[24], interpreter[24], relief[24], at[160];
     const json_t *a;
     size_t i;
 
     (void)rq;
-    printf(ROW, "ID", "STATUS", "MODE", "TIME", "CLIENT", "CLINICIAN", "INTERPRETER",
+    printf(ROW, "ID", "STATUS", "MODE", "TIME", "CLIENT", "CLINICIAN", "INTERPRETER", "RELIEF",
            "LOCAL START");
     json_array_foreach(json_object_get(j, "appointments"), i, a)
     {
@@ -79,6 +80,7 @@ static int print_list(const struct tolkctl_request *rq, const json_t *j)
                tolkctl_id(a, "client_id", client, sizeof client),
                tolkctl_id(a, "clinician_id", clinician, sizeof clinician),
                tolkctl_id(a, "interpreter_id", interpreter, sizeof interpreter),
+               tolkctl_id(a, "relief_interpreter_id", relief, sizeof relief),
                json_is_string(json_object_get(a, "starts_at_local"))
                    ? tolkctl_str(a, "starts_at_local")
                    : "");
@@ -125,9 +127,10 @@ static int print_tokens(const struct tolkctl_request *rq, const json_t *j)
            tolkctl_num(j, "appointment_id"));
     json_array_foreach(json_object_get(j, "tokens"), i, t)
     {
-        printf("  %-12s %s  valid %s\n", tolkctl_str(t, "role"), tolkctl_str(t, "token"),
+        printf("  %-12s %s  valid %s%s\n", tolkctl_str(t, "role"), tolkctl_str(t, "token"),
                span(json_object_get(t, "valid_from"), json_object_get(t, "valid_until"), at,
-                    sizeof at));
+                    sizeof at),
+               json_is_true(json_object_get(t, "relief")) ? "  (relief)" : "");
     }
     puts("These tokens are shown only this once: tolkd keeps only their hashes. Give each\n"
          "participant their own. A lost token is replaced by issuing them again, which revokes\n"
@@ -173,6 +176,7 @@ static const struct tolkctl_command appointment_cmds[] = {
      {{"client", "client_id", TK_ID},
       {"clinician", "clinician_id", TK_ID},
       {"interpreter", "interpreter_id", TK_OPT_ID},
+      {"relief", "relief_interpreter_id", TK_OPT_ID},
       {"mode", "mode", TK_TEXT},
       {"start", "starts_at", TK_TIME},
       {"end", "ends_at", TK_TIME},
@@ -207,6 +211,7 @@ static const struct tolkctl_command appointment_cmds[] = {
      {{"start", "starts_at", TK_TIME},
       {"end", "ends_at", TK_TIME},
       {"interpreter", "interpreter_id", TK_OPT_ID},
+      {"relief", "relief_interpreter_id", TK_OPT_ID},
       {"tz", "time_zone", TK_TEXT}}},
     {"appointment cancel",
      "POST",

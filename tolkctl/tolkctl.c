@@ -103,24 +103,30 @@ static const char usage_people[] =
 static const char usage_appointments[] =
     "\n"
     "Appointments:\n"
-    "  appointment book --client ID --clinician ID [--interpreter ID]\n"
+    "  appointment book --client ID --clinician ID [--interpreter ID [--relief ID]]\n"
     "                   --mode consecutive|simultaneous --start TIME --end TIME [--tz ZONE]\n"
     "                             book a session of at most 4 hours; refused (conflict) when the\n"
-    "                             clinician or the interpreter is booked at that time\n"
+    "                             clinician, the interpreter or the relief interpreter is booked\n"
+    "                             at that time (an interpreter as either); --relief: a second\n"
+    "                             interpreter, who joins as passive and takes over by hand-over\n"
     "  appointment list [--clinician ID] [--from TIME] [--to TIME] [--after ID] [--tz ZONE]\n"
     "                             100 a page, in id order, cancelled ones included\n"
     "  appointment show ID [--tz ZONE]\n"
-    "  appointment move ID [--start TIME] [--end TIME] [--interpreter ID|none] [--tz ZONE]\n"
-    "                             new times or another interpreter; revokes the join tokens\n"
+    "  appointment move ID [--start TIME] [--end TIME] [--interpreter ID|none]\n"
+    "                   [--relief ID|none] [--tz ZONE]\n"
+    "                             new times, another interpreter or relief interpreter; revokes\n"
+    "                             the join tokens\n"
     "  appointment cancel ID      cancel it and revoke its join tokens\n"
     "  appointment suggest ID     interpreters who could take it, best first, and why the\n"
     "                             others could not\n"
     "  appointment tokens ID [--support]\n"
     "                             issue each participant's join token, shown only this once\n"
     "                             (issuing again revokes the earlier ones); --support: one for\n"
-    "                             the client's support person too\n"
+    "                             the client's support person too; a relief interpreter's is\n"
+    "                             marked (relief) and joins as interpreter\n"
     "  appointment revoke ID --role client|clinician|interpreter|support\n"
-    "                             revoke that participant's join tokens\n"
+    "                             revoke that participant's join tokens (interpreter: the\n"
+    "                             relief interpreter's too)\n"
     "\n"
     "  TIME       Unix seconds (digits only); anything else goes to tolkd as text, to read as\n"
     "             docs/API.md says (2027-03-28T10:00:00+02:00, or 2027-03-28T10:00 in --tz)\n"
@@ -129,7 +135,8 @@ static const char usage_appointments[] =
     "  --tz ZONE  an IANA time zone (Europe/Amsterdam): a profile's, or the one TIME texts are\n"
     "             read in; for appointment list and show, sent to tolkd as the query's tz\n"
     "  none       (or an empty value) clears an optional field: --written-language,\n"
-    "             --gender-preference, --support-person, --contact, --gender, --interpreter\n"
+    "             --gender-preference, --support-person, --contact, --gender, --interpreter,\n"
+    "             --relief\n"
     "  --contact -     read the contact details from one line of standard input, which keeps\n"
     "                  them out of the shell's history and the process list\n"
     "  --body FILE|-   for scripts, on the commands that send a body: a JSON object as in\n"
@@ -301,6 +308,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"no-slots", no_argument, NULL, 'N'},
         {"pair", required_argument, NULL, 'F'},
         {"reason", required_argument, NULL, 'F'},
+        {"relief", required_argument, NULL, 'F'},
         {"same-interpreter", required_argument, NULL, 'F'},
         {"search", required_argument, NULL, 'F'},
         {"slot", required_argument, NULL, 'F'},

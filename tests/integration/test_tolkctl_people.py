@@ -1,7 +1,7 @@
 """tolkctl's commands for records over the REST API, against the real tolkd over TLS (with an
 admin made by `tolkctl bootstrap`): client add/list/show/edit/exclude, interpreter
 add/list/show/edit/availability/exception, clinician add/list/show/edit, and appointment
-book/list/show/move/cancel/suggest/tokens/revoke. Every value given by a flag is read back as
+book/list/show/move/cancel/suggest/tokens/revoke (with a relief interpreter too). Every value given by a flag is read back as
 tolkd stored it; text output shows what matters and never contact details outside "client
 show"; --json prints the API's answer; API errors are "tolkctl: CODE: message" with exit 1;
 bad command lines are exit 2 with one clear line and nothing sent.
@@ -41,7 +41,9 @@ class TolkctlRecordsTest(unittest.TestCase):
         for name, role in (("desk.one", "staff"), ("clin.a", "clinician"),
                            ("clin.b", "clinician"), ("clin.c", "clinician"),
                            ("int.a", "interpreter"), ("int.b", "interpreter"),
-                           ("int.c", "interpreter"), ("int.d", "interpreter")):
+                           ("int.c", "interpreter"), ("int.d", "interpreter"),
+                           ("clin.r", "clinician"), ("clin.r2", "clinician"),
+                           ("int.r1", "interpreter"), ("int.r2", "interpreter")):
             r = cls.run_ctl(["--json", "account", "add", "--username", name, "--role", role],
                             stdin=PASSWORD + "\n")
             assert r.returncode == 0, r.stderr
@@ -373,6 +375,57 @@ class TolkctlRecordsTest(unittest.TestCase):
                          + ["token_revoked"] * 3 + ["appointment_rescheduled"] * 3
                          + ["appointment_cancelled"])
 
+    def test_appointment_relief(self):
+        """--relief on book and move (none clears it), shown by show, list and tokens; the API's
+        refusals come back with the field named."""
+        clin, clin2 = self.ids["clin.r"], self.ids["clin.r2"]
+        first, second = self.ids["int.r1"], self.ids["int.r2"]
+        client = self.add_client("Client Relief", "--language", "ar")
+        start = T0 + 20 * DAY + 9 * HOUR
+        times = ("--start", str(start), "--end", str(start + 3 * HOUR))
+
+        out = self.ok("appointment", "book", "--client", str(client), "--clinician", str(clin),
+                      "--interpreter", str(first), "--relief", str(second), "--mode",
+                      "consecutive", *times)
+        self.assertRegex(out, r"^booked appointment \d+\n")
+        self.assertIn("\n  interpreter  %d\n  relief       %d\n" % (first, second), out)
+        aid = int(out.split()[2])
+        self.assertEqual(self.json("appointment", "show", str(aid))["relief_interpreter_id"],
+                         second)
+        err = self.refused("bad_field", "appointment", "book", "--client", str(client),
+                           "--clinician", str(clin2), "--relief", str(second), "--mode",
+                           "consecutive", *times)
+        self.assertIn("(field relief_interpreter_id)", err)
+        # the relief is busy as interpreter; the interpreter is busy as relief
+        err = self.refused("conflict", "appointment", "book", "--client", str(client),
+                           "--clinician", str(clin2), "--interpreter", str(second), "--mode",
+                           "consecutive", *times)
+        self.assertIn("(field interpreter_id)", err)
+        err = self.refused("conflict", "appointment", "book", "--client", str(client),
+                           "--clinician", str(clin2), "--interpreter", str(self.ids["int.a"]),
+                           "--relief", str(first), "--mode", "consecutive", *times)
+        self.assertIn("relief interpreter", err)
+        self.assertIn("(field relief_interpreter_id)", err)
+
+        text = self.ok("appointment", "list", "--clinician", str(clin))
+        self.assertIn("RELIEF", text.splitlines()[0])
+        self.assertRegex(text, r"\n%d +booked .* %d +%d +2100-01-21T09:00" % (aid, first, second))
+        text = self.ok("appointment", "tokens", str(aid))
+        lines = [line for line in text.splitlines() if line.startswith("  interpreter ")]
+        self.assertEqual(len(lines), 2, text)
+        self.assertFalse(lines[0].endswith("(relief)"))
+        self.assertTrue(lines[1].endswith("  (relief)"), lines[1])
+
+        out = self.ok("appointment", "move", str(aid), "--relief", "none")
+        self.assertIn("moved appointment %d" % aid, out)
+        self.assertIn("  relief       none\n", out)
+        self.refused("bad_field", "appointment", "move", str(aid), "--relief", str(first))
+        moved = self.json("appointment", "move", str(aid), "--interpreter", str(second),
+                          "--relief", str(first))
+        self.assertEqual((moved["interpreter_id"], moved["relief_interpreter_id"]),
+                         (second, first))
+        self.ok("appointment", "cancel", str(aid))
+
     def test_roles(self):
         """A clinician lists their own appointments only and may not create clients; staff
         may."""
@@ -468,7 +521,7 @@ class TolkctlRecordsTest(unittest.TestCase):
                      "appointment book", "appointment list", "appointment show",
                      "appointment move", "appointment cancel", "appointment suggest",
                      "appointment tokens", "appointment revoke", "--body", "--tz", "--slot",
-                     "--pair", "--no-slots"):
+                     "--pair", "--no-slots", "--relief"):
             self.assertIn(word, r.stdout)
         self.assertNotIn("come in a later version", r.stdout)
 
