@@ -194,8 +194,14 @@ int tolkd_suggest(struct tolk_store *st, int64_t id, const struct tolk_audit_not
     if (rc != TOLKD_SUGGEST_OK)
         return rc;
     rq->window = (struct tolk_interval){out->appointment.starts_at, out->appointment.ends_at};
-    for (size_t i = 0; i < out->n_candidates; i++)
-        out->candidates[i].last_with_client = last != 0 && out->candidates[i].id == last;
+    for (size_t i = 0; i < out->n_candidates; i++) {
+        struct tolk_interpreter *c = &out->candidates[i];
+        c->last_with_client = last != 0 && c->id == last;
+        /* The appointment's own relief is taken for its whole window: rejected as "booked". */
+        if (c->id == out->appointment.relief_interpreter_id &&
+            c->n_bookings < TOLK_MATCH_MAX_BOOKINGS)
+            c->bookings[c->n_bookings++] = rq->window;
+    }
     out->n_ranked = tolk_match_suggest(rq, out->candidates, out->n_candidates, out->ranked,
                                        TOLKD_SUGGEST_CANDIDATES_MAX);
     for (size_t i = 0; i < out->n_candidates; i++)

@@ -610,6 +610,15 @@ class AppointmentsTest(ApiCase):
         self.assertEqual({r["interpreter_id"]: r["reason"] for r in rec["rejected"]},
                          {male: "gender", away: "not available", excluded: "excluded",
                           busy: "booked"}, rec)
+        # the appointment's own relief is taken for it, not proposed as its interpreter
+        status, _, body = self.api("PATCH", "/appointments/%d" % appt["id"], token=self.admin,
+                                   body={"interpreter_id": same, "relief_interpreter_id": exact})
+        self.assertEqual(status, 200, body)
+        status, _, rec = self.api("GET", "/appointments/%d/suggestions" % appt["id"],
+                                  token=self.admin)
+        self.assertEqual([s["interpreter_id"] for s in rec["suggestions"]], [same], rec)
+        self.assertEqual({r["interpreter_id"]: r["reason"] for r in rec["rejected"]}[exact],
+                         "booked", rec)
         self.assert_error(self.api("GET", "/appointments/999999/suggestions", token=self.admin),
                           404, "not_found")
 
