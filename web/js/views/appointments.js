@@ -13,6 +13,7 @@ import { formatDateTime, isDate, isTime, localParts, timeZone, today } from '../
 const CONFLICTS = () => ({
   clinician_id: t('booking.clinician_busy'),
   interpreter_id: t('booking.interpreter_busy'),
+  relief_interpreter_id: t('booking.relief_busy'),
 });
 
 // Date, from and to controls; their values as local times, or errors.
@@ -129,6 +130,7 @@ function summary(a) {
     row(t('appointment.client'), names.clientName(a.client_id)),
     row(t('appointment.clinician'), names.clinicianName(a.clinician_id)),
     row(t('appointment.interpreter'), names.interpreterName(a.interpreter_id)),
+    a.relief_interpreter_id ? row(t('appointment.relief'), names.interpreterName(a.relief_interpreter_id)) : [],
     row(t('appointment.mode'), t(`mode.${a.mode}`)));
 }
 
@@ -148,7 +150,11 @@ async function interpreterSection(a, go) {
     alert.hidden = true;
     button.disabled = true;
     try {
-      await api('PATCH', `/appointments/${a.id}`, { body: { interpreter_id: interpreterId } });
+      // Removing the interpreter removes a relief too: a relief needs an interpreter.
+      const body = interpreterId === null && a.relief_interpreter_id
+        ? { interpreter_id: null, relief_interpreter_id: null }
+        : { interpreter_id: interpreterId };
+      await api('PATCH', `/appointments/${a.id}`, { body });
       announce(interpreterId === null ? t('suggestions.removed') : t('suggestions.assigned', { code: names.interpreterName(interpreterId) }));
       go(`appointments/${a.id}`);
     } catch (error) {
@@ -216,21 +222,26 @@ function tokensSection(a) {
   return h('section', { 'aria-labelledby': titleId }, h('h2', { id: titleId, text: t('tokens.title') }), form.node, output);
 }
 
+// The role a token is for, as people say it: a relief interpreter's token has role interpreter.
+function tokenRole(tok) {
+  return tok.relief ? t('role.relief_interpreter') : t(`role.${tok.role}`);
+}
+
 function tokenRow(tok) {
   const id = newId('token');
   const input = h('input', { id, type: 'text', readonly: true, value: tok.token, class: 'token', spellcheck: 'false' });
-  const copy = h('button', { type: 'button', class: 'secondary', text: t('tokens.copy'), 'aria-label': t('tokens.copy_for', { role: t(`role.${tok.role}`) }) });
+  const copy = h('button', { type: 'button', class: 'secondary', text: t('tokens.copy'), 'aria-label': t('tokens.copy_for', { role: tokenRole(tok) }) });
   copy.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(tok.token);
-      announce(t('tokens.copied', { role: t(`role.${tok.role}`) }));
+      announce(t('tokens.copied', { role: tokenRole(tok) }));
     } catch {
       input.select();
       announce(t('tokens.copy_failed'));
     }
   });
   return h('li', { class: 'token-row' },
-    h('label', { for: id, text: t('tokens.for', { role: t(`role.${tok.role}`) }) }), input, copy,
+    h('label', { for: id, text: t('tokens.for', { role: tokenRole(tok) }) }), input, copy,
     h('p', { class: 'hint', text: t('tokens.valid', { from: formatDateTime(tok.valid_from), until: formatDateTime(tok.valid_until) }) }));
 }
 
