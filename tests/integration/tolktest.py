@@ -3,12 +3,16 @@ port, a temporary data directory and the test certificate, and talk to it over T
 WebSocket) with nothing but Python's standard library.
 
 Environment (set by CTest): TOLKD (path of the binary), TOLK_TEST_CERTS (a directory made by
-tools/dev-cert.sh: ca.pem, cert.pem, key.pem).
+tools/dev-cert.sh: ca.pem, cert.pem, key.pem). TOLKD_WRAPPER (optional, set by tools/valgrind.sh):
+a command put in front of every tolkd the tests start, e.g. "valgrind --error-exitcode=99 ...";
+it must exec tolkd in the same process. With a wrapper, stop() ends tolkd with SIGTERM (so that
+the wrapper can report) and fails if it exits with WRAPPER_FAILED (99).
 """
 
 import base64
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -21,7 +25,14 @@ import unittest
 
 TOLKD = os.environ.get("TOLKD", "tolkd")
 CERTS = os.environ.get("TOLK_TEST_CERTS", "")
-START_TIMEOUT_S = 30  # generous: the sanitizer build on a busy 2-core machine is slow
+WRAPPER = shlex.split(os.environ.get("TOLKD_WRAPPER", ""))
+WRAPPER_FAILED = 99  # the exit status tools/valgrind.sh gives valgrind for an error or a leak
+START_TIMEOUT_S = 60 if WRAPPER else 30  # generous: sanitizers or valgrind on a busy machine
+
+
+def tolkd_command(binary, *args):
+    """The command line that starts BINARY (tolkd or tolkd-test) with ARGS, under the wrapper."""
+    return [*WRAPPER, binary, *args]
 
 
 class Broker:
@@ -40,7 +51,7 @@ class Broker:
         self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
-            [TOLKD, "--config", self.config, "--listen", "127.0.0.1:0", *args],
+            tolkd_command(TOLKD, "--config", self.config, "--listen", "127.0.0.1:0", *args),
             stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         self.port = self._wait_listening()
 
@@ -65,12 +76,21 @@ class Broker:
         return self.proc.wait(timeout=timeout)
 
     def stop(self):
+        if WRAPPER and self.proc.poll() is None:
+            try:  # the wrapper reports errors and leaks only when tolkd exits by itself
+                self.proc.send_signal(signal.SIGTERM)
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pass
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         self.proc.stdout.close()
         self.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if WRAPPER and self.proc.returncode == WRAPPER_FAILED:
+            raise AssertionError("%s found errors in tolkd (pid %d): see its log"
+                                 % (WRAPPER[0], self.proc.pid))
 
 
 def client_context():
@@ -116,8 +136,8 @@ def https_request(port, method, path):
 class WebSocket:
     """A minimal RFC 6455 client: enough to speak tolk.v1 over TLS in tests."""
 
-    def __init__(self, port, path="/ws", protocol="tolk.v1"):
-        self.sock = tls_connect(port)
+    def __init__(self, port, path="/ws", protocol="tolk.v1", sock=None):
+        self.sock = sock or tls_connect(port)
         key = base64.b64encode(os.urandom(16)).decode()
         req = ("GET %s HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
                "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
