@@ -276,8 +276,13 @@ void api_reply(struct api_call *c, unsigned status, json_t *obj)
         set_body(c->resp, obj);
 }
 
+/* A 503 without a message of its own is the store failing (full, read-only, locked, damaged):
+ * the client gets the table's sentence, the operator the store's reason in the log. */
 void api_fail(struct api_call *c, enum tolkd_api_error e, const char *message, const char *field)
 {
+    if (e == TOLKD_API_UNAVAILABLE && message == NULL)
+        TLOG_ERROR("store_failed", "route=%s reason=\"%s\"",
+                   c->route != NULL ? c->route->pattern : "-", tolk_store_errmsg(c->api->st));
     tolkd_api_response_clear(c->resp);
     error_body(c->resp, e, message, field, field != NULL ? strlen(field) : 0);
 }

@@ -21,8 +21,12 @@
  * never looks for a connection that is gone; the API still finishes the request.
  */
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "api.h"
@@ -34,6 +38,7 @@
 #define QUERY_MAX        1024
 #define AUTH_MAX         128
 #define DISCARD_BODY_MAX (1024 * 1024) /* a refused body up to this size is read and dropped */
+#define UNSENT_MAX       4096 /* bytes written to a socket but not yet sent: limit_unsent */
 
 /* An API request between LWS_CALLBACK_HTTP and the end of its body. */
 struct api_pending {
@@ -482,16 +487,33 @@ static bool is_api_path(const char *path)
            strcmp(path, "/api/v1") == 0;
 }
 
+/*
+ * Left alone, Linux grows the send buffer of a socket whose peer stops reading up to tcp_wmem's
+ * maximum (4 MiB): for a WebSocket, minutes of audio, all of it late (the relay drops audio older
+ * than 400 ms only while it is still in tolkd's own queue), and for 200 such receivers 800 MB
+ * of kernel memory. TCP_NOTSENT_LOWAT caps what is written but not yet sent, about 500 ms of a
+ * three-party call's audio; data in flight is still governed by the peer's window and congestion
+ * control, so throughput does not suffer. The back-pressure then reaches lws and the bounded
+ * send queues (ws.c), which drop the oldest audio. A failure only leaves the kernel's default.
+ */
+static void limit_unsent(int fd)
+{
+    int v = UNSENT_MAX;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v, sizeof v) != 0)
+        TLOG_DEBUG("notsent_lowat_failed", "fd=%d", fd);
+}
+
 /* Counts sockets and refuses those over max_connections before any TLS work is spent. */
-static int on_socket(struct tolkd *d, struct lws *wsi, enum lws_callback_reasons reason)
+static int on_socket(struct tolkd *d, struct lws *wsi, enum lws_callback_reasons reason, void *in)
 {
     static char tracked; /* marks the wsi we counted, so listen and pipe wsi are not */
     switch (reason) {
-    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: /* IN is the new socket's descriptor */
         if (d->stopping || d->metrics.connections_open >= d->cfg.max_connections) {
             d->metrics.connections_rejected++;
             return 1;
         }
+        limit_unsent((int)(intptr_t)in);
         return 0;
     case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: /* after lws set opaque data to NULL */
         lws_set_opaque_user_data(wsi, &tracked);
@@ -543,7 +565,7 @@ int tolkd_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
     case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
     case LWS_CALLBACK_WSI_DESTROY:
-        return on_socket(d, wsi, reason);
+        return on_socket(d, wsi, reason, in);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return 1; /* a WebSocket upgrade without the tolk.v1 subprotocol */
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
