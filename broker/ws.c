@@ -153,7 +153,7 @@ static int on_receive(struct tolkd *d, struct ws_conn *c, const uint8_t *in, siz
     }
     if (!c->rx_discard && c->rx_len + len > d->cfg.max_message_bytes)
         goto oversize;
-    if (!c->rx_discard) {
+    if (!c->rx_discard && len > 0) { /* an empty fragment may come with IN == NULL */
         if (c->rx_len + len > c->rx_cap) {
             size_t cap = c->rx_len + len < 4096 ? 4096 : c->rx_len + len;
             uint8_t *grown = realloc(c->rx, cap);

@@ -528,8 +528,8 @@ class StalledReceiversTest(unittest.TestCase):
         # Still there: a stalled receiver is only closed by the keep-alive (60 s without a
         # valid frame), or when its queue fills with control messages.
         self.assertEqual(metrics(broker.port)["tolk_websockets_open"], 250)
-        print("\nstalled receivers: peak RSS %.1f MiB (%.1f before the live load), kernel queue per "
-              "most %d B, live p99 %.1f ms, loss %.4f"
+        print("\nstalled receivers: peak RSS %.1f MiB (%.1f before the live load), kernel "
+              "queue per receiver at most %d B, live p99 %.1f ms, loss %.4f"
               % (max(peak) / 1024, result["server"]["rss_idle_kb"] / 1024, max(queued.values()),
                  result["latency_us"]["p99"] / 1000, result["loss_ratio"]))
 
