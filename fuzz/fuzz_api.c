@@ -486,7 +486,7 @@ static bool one_request(struct tolkd_api *api, const uint8_t *data, size_t size)
         return true;
     if (verbose)
         fprintf(stderr, "%c %s %s?%s -> %u %.*s", who, method, path, req.query, resp.status,
-                (int)resp.len, resp.body != NULL ? resp.body : "\n");
+                resp.body != NULL ? (int)resp.len : 1, resp.body != NULL ? resp.body : "\n");
     tolkd_api_response_clear(&resp);
     return false;
 }
