@@ -65,6 +65,8 @@ static int configure_encoder(OpusEncoder *st, const struct tolk_audio_params *p)
 {
     int rc = opus_encoder_ctl(st, OPUS_SET_BITRATE(p->bitrate));
     if (rc == OPUS_OK)
+        rc = opus_encoder_ctl(st, OPUS_SET_VBR(0));
+    if (rc == OPUS_OK)
         rc = opus_encoder_ctl(st, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
     if (rc == OPUS_OK)
         rc = opus_encoder_ctl(st, OPUS_SET_COMPLEXITY(COMPLEXITY));

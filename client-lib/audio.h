@@ -14,6 +14,10 @@
  *     18.5 kbit/s up, narrowing the audio band to make room. At the default 16 kbit/s and the
  *     low-data 12 kbit/s packets carry no FEC, and tolk_dec_recover() falls back to
  *     concealment: still a full frame, so callers need not care;
+ *   - constant bitrate (OPUS_SET_VBR(0)): every packet of a stream has the same length, so
+ *     the lengths that the broker and the network see say nothing about what is said
+ *     (variable-bitrate packet lengths leak phonemes and phrases; RFC 6562). DTX, when a caller
+ *     turns it on, still shows when someone is silent;
  *   - complexity 5 halves the CPU cost of the default 10 for a small quality loss;
  *   - the low-data preset uses 60 ms frames: one third of the per-packet overhead (E2EE header,
  *     WebSocket framing, TLS record) of 20 ms frames.
