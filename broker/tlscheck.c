@@ -31,6 +31,15 @@ static int check_pair(X509 *cert, EVP_PKEY *key, struct tolkd_tls_info *info, co
         snprintf(err, errlen, "TLS private key does not match the certificate %s", cert_path);
         return -1;
     }
+    int strength = EVP_PKEY_get_security_bits(key);
+    if (strength < TOLKD_TLS_MIN_KEY_BITS) {
+        snprintf(err, errlen,
+                 "TLS key of the certificate %s is too weak: %d-bit %s, %d bits of security "
+                 "(at least %d: RSA 2048, EC P-256)",
+                 cert_path, EVP_PKEY_get_bits(key), EVP_PKEY_get0_type_name(key), strength,
+                 TOLKD_TLS_MIN_KEY_BITS);
+        return -1;
+    }
     int days = 0, secs = 0;
     if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)) != 1) {
         snprintf(err, errlen, "TLS certificate %s has an unreadable expiry date", cert_path);

@@ -13,6 +13,7 @@ packages=(
     libopus-dev libjansson-dev libinih-dev libcmocka-dev
     # run and test
     openssl python3 sqlite3 valgrind tzdata
+    sslscan # the TLS check (tests/integration/test_tls.py)
     # the staff page's browser tests (tools/browser-test.sh): the browser, and certutil to make
     # it trust the test CA; Node.js and npm come with the machine
     chromium libnss3-tools

@@ -38,14 +38,15 @@ def tolkd_command(binary, *args):
 class Broker:
     """One tolkd process with its own data directory; always stopped by stop() or on exit."""
 
-    def __init__(self, config_extra="", event_loop="libev", args=()):
+    def __init__(self, config_extra="", event_loop="libev", args=(), cert=None, key=None):
         self.dir = tempfile.mkdtemp(prefix="tolk-it-")
         self.config = os.path.join(self.dir, "tolkd.conf")
         with open(self.config, "w") as f:
             f.write(
                 "[server]\nevent_loop = %s\n[tls]\ncertificate = %s\nprivate_key = %s\n"
                 "[store]\ndatabase = %s\ndata_key_file = %s\n[log]\nlevel = debug\n%s"
-                % (event_loop, os.path.join(CERTS, "cert.pem"), os.path.join(CERTS, "key.pem"),
+                % (event_loop, cert or os.path.join(CERTS, "cert.pem"),
+                   key or os.path.join(CERTS, "key.pem"),
                    os.path.join(self.dir, "data", "tolk.db"),
                    os.path.join(self.dir, "data", "data.key"), config_extra))
         self.stderr_path = os.path.join(self.dir, "stderr.log")
