@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define TOLK_VERSION_MAJOR 0
-#define TOLK_VERSION_MINOR 1
+#define TOLK_VERSION_MINOR 2
 #define TOLK_VERSION_PATCH 0
 
 /* Error codes. Stable: values are never reused or renumbered. */
@@ -88,7 +88,7 @@ enum tolk_event_type {
     TOLK_EVENT_RECONNECTING,       /* the connection dropped; retrying after retry_ms: error */
     TOLK_EVENT_ERROR,              /* the broker refused something: error, error_name */
     TOLK_EVENT_CLOSED,             /* the client stopped for good (left, refused, or gave up) */
-    /* the interpreter leg (docs/INTERPRETING.md); added after 0.1.0 */
+    /* the interpreter leg (docs/INTERPRETING.md); new in 0.2.0 */
     TOLK_EVENT_STATE,    /* the session's state changed: presence, mode, sidebar, cause, ... */
     TOLK_EVENT_SIGNAL,   /* an interpreter signalled: index (from), name ("slow_down", ...) */
     TOLK_EVENT_HANDOVER, /* index (from) asks for, or answers, a hand-over: name ("request",
@@ -136,7 +136,7 @@ struct tolk_event {
     int error;                 /* ERROR, RECONNECTING, CLOSED: a TOLK_E* code, 0 if none */
     const char *error_name;    /* ERROR: the broker's stable name ("outside_window", ...) */
     unsigned retry_ms;         /* RECONNECTING: delay before the next attempt */
-    /* added after 0.1.0 (at the end, so that older callers stay compatible): */
+    /* new in 0.2.0 (at the end, so that older callers stay compatible): */
     int presence;      /* STATE: our enum tolk_presence after the change */
     int mode;          /* STATE: enum tolk_mode */
     int sidebar;       /* STATE: 1 while a sidebar is open */
@@ -175,7 +175,7 @@ struct tolk_options {
     tolk_event_cb on_event;    /* may be NULL */
     tolk_audio_cb on_audio;    /* may be NULL */
     void *user;                /* passed to the callbacks */
-    /* added after 0.1.0 (at the end, so that older callers stay compatible): */
+    /* new in 0.2.0 (at the end, so that older callers stay compatible): */
     const char *lang; /* the language we listen in, a BCP 47 tag ("ar", "prs-AF"); NULL or "":
                          not given (simultaneous interpretation then reaches us ducked only if
                          the broker can tell our language otherwise) */
@@ -233,7 +233,7 @@ TOLK_API int tolk_client_safety_code(const tolk_client *client, char *digits, si
                                      char *words, size_t words_len);
 
 /* ---------------------------------------------------------------------------------------- */
-/* The interpreter leg: waiting room, sidebars, modes, controls (added after 0.1.0)          */
+/* The interpreter leg: waiting room, sidebars, modes, controls (new in 0.2.0)          */
 /* ---------------------------------------------------------------------------------------- */
 
 /*

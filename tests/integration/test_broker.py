@@ -29,7 +29,7 @@ class BrokerTest(unittest.TestCase):
         import json
         doc = json.loads(body)
         self.assertEqual(doc["status"], "ok")
-        self.assertEqual(doc["version"], "0.1.0")
+        self.assertEqual(doc["version"], "0.2.0")
         self.assertIsInstance(doc["uptime_s"], int)
 
     def test_metrics_exposition(self):
@@ -56,7 +56,7 @@ class BrokerTest(unittest.TestCase):
         reply = ws.hello()
         self.assertEqual(reply["type"], "hello")
         self.assertEqual(reply["version"], 1)
-        self.assertEqual(reply["software"], "tolkd/0.1.0")
+        self.assertEqual(reply["software"], "tolkd/0.2.0")
         self.assertLess(reply["keepalive_s"], 25)
         after = metrics(self.broker.port)
         self.assertEqual(after["tolk_messages_in_total"] - before["tolk_messages_in_total"], 1)

@@ -55,7 +55,7 @@ class CliTest(unittest.TestCase):
 
     def test_version_and_help(self):
         result = run_tolkd(["--version"])
-        self.assertEqual((result.returncode, result.stdout), (0, "tolkd 0.1.0\n"))
+        self.assertEqual((result.returncode, result.stdout), (0, "tolkd 0.2.0\n"))
         result = run_tolkd(["--help"])
         self.assertEqual(result.returncode, 0)
         for flag in ("--config", "--listen", "--check-config", "--version", "--help"):
