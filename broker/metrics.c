@@ -38,6 +38,8 @@ static const struct metric_row rows[] = {
     ROW(participants, "tolk_participants", "gauge", "Joined participants."),
     ROW(joins_refused, "tolk_joins_refused_total", "counter",
         "Joins refused (token, time window, in use, full)."),
+    ROW(joins_throttled, "tolk_joins_throttled_total", "counter",
+        "Joins answered join_throttled: too many refused joins from the address."),
     ROW(media_in, "tolk_media_frames_in_total", "counter", "Media frames received."),
     ROW(media_out, "tolk_media_frames_out_total", "counter", "Media frames queued to receivers."),
     ROW(drops_malformed, "tolk_dropped_malformed_total", "counter",

@@ -27,6 +27,7 @@ struct tolk_metrics {
     uint64_t sessions_open;        /* gauge: sessions with somebody connected */
     uint64_t participants;         /* gauge: joined participants */
     uint64_t joins_refused;        /* joins refused (token, window, in use, full) */
+    uint64_t joins_throttled;      /* joins not looked up: too many refused from the address */
     uint64_t media_in;             /* media frames received */
     uint64_t media_out;            /* media frames queued to receivers */
     uint64_t drops_malformed;      /* media frames with a bad SFrame header */

@@ -190,12 +190,51 @@ static void announce_join(struct tolk_sess *sess, unsigned index, void *conn)
     relay_send_states(sess, "join", (int)index);
 }
 
+/* An address whose allowance of refused joins is spent (joinguard.h) waits: the join is
+ * answered join_throttled without its token being looked up. */
+static bool join_throttled(struct tolkd_relay *r, struct tolkd_peer *p, uint64_t now_ms)
+{
+    unsigned wait = tolkd_joinguard_wait(&r->joinguard, p->addr, now_ms);
+    if (wait == 0)
+        return false;
+    char detail[96];
+    snprintf(detail, sizeof detail, "too many refused joins from this address: try again in %u s",
+             wait);
+    r->metrics->joins_throttled++;
+    tolkd_conn_send_error(p->conn, TOLK_PERR_JOIN_THROTTLED, detail);
+    return true;
+}
+
+/* A refused join counts against its address; the refusal that spends the allowance is logged
+ * and audited, once (no address in either: the log names it by a keyed hash). */
+static void count_refusal(struct tolkd_relay *r, struct tolkd_peer *p, uint64_t now_ms)
+{
+    if (!tolkd_joinguard_refused(&r->joinguard, p->addr, now_ms))
+        return;
+    char ref[32], id[9];
+    snprintf(ref, sizeof ref, "addr:%016llx", (unsigned long long)p->addr);
+    tolkd_log_id(ref, id);
+    TLOG_WARN("join_throttled", "addr=%s refused=%d", id, TOLKD_JOINGUARD_BURST);
+    if (!r->audit_key || !relay_refusal_budget(r))
+        return;
+    char detail[32];
+    snprintf(detail, sizeof detail, "refused=%d", TOLKD_JOINGUARD_BURST);
+    if (tolk_store_audit_append(r->store, r->audit_key, "system", "session_join_throttled",
+                                "session:unknown", detail, (int64_t)time(NULL),
+                                NULL) != TOLK_STORE_OK)
+        TLOG_ERROR("audit_failed", "action=session_join_throttled reason=\"%s\"",
+                   tolk_store_errmsg(r->store));
+}
+
 static void on_join(struct tolkd_relay *r, struct tolkd_peer *p, const struct tolk_msg_join *m)
 {
     if (p->sess) {
         tolkd_conn_send_error(p->conn, TOLK_PERR_ALREADY_JOINED, "this connection has joined");
         return;
     }
+    uint64_t now_ms = relay_now_ms();
+    if (join_throttled(r, p, now_ms))
+        return;
     uint8_t hash[TOLK_STORE_TOKEN_HASH_BYTES], resume[TOLK_PROTO_TOKEN_BYTES];
     struct tolk_token_grant grant;
     struct tolk_join_outcome out;
@@ -209,6 +248,8 @@ static void on_join(struct tolkd_relay *r, struct tolkd_peer *p, const struct to
     }
     if (rc != 0) {
         r->metrics->joins_refused++;
+        if (rc != TOLK_PERR_INTERNAL) /* the store failing is not the client's doing */
+            count_refusal(r, p, now_ms);
         audit_join_refused(r, hash, &grant, known, rc);
         tolkd_conn_send_error(p->conn, (enum tolk_proto_error)rc, "join refused");
         return;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "joinguard.h"
 #include "metrics.h"
 #include "proto.h"
 #include "sendq.h"
@@ -30,6 +31,7 @@ struct tolkd_peer {
     void *conn;
     struct tolk_sess *sess; /* NULL until joined */
     unsigned index;
+    uint64_t addr; /* the client's address as the join guard knows it (set by the transport) */
 };
 
 /* A budget of audit entries for refusals (tokens refilled over time), so that a peer sending
@@ -46,6 +48,7 @@ struct tolkd_relay {
     struct tolk_sess_policy policy; /* [session] of the configuration */
     const uint8_t *audit_key;       /* TOLK_AUDIT_KEY_BYTES, the server's; NULL: no audit */
     struct tolkd_relay_budget refusals;
+    struct tolkd_joinguard joinguard;  /* refused joins per client address */
     struct tolkd_relay_faults *faults; /* test builds only (tolkd-test), else NULL */
 };
 

@@ -281,6 +281,7 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
     d.store = store;
     d.started_us = tolkd_now_us();
     d.relay.store = store;
+    tolkd_joinguard_init(&d.relay.joinguard);
     d.relay.metrics = &d.metrics;
     d.relay.policy.duck_cb = (int16_t)(-10 * (int)cfg->duck_floor_db);
     d.relay.policy.allow_recording = cfg->allow_recording;

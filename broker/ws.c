@@ -264,6 +264,9 @@ static int on_established(struct tolkd *d, struct ws_conn *c, struct lws *wsi)
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
     c->peer.conn = c;
+    char peer[64] = "";
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    c->peer.addr = tolkd_joinguard_addr(&d->relay.joinguard, peer);
     if (tolk_sendq_init(&c->q, d->cfg.send_queue_depth) != 0)
         return -1;
     c->next = d->conns;

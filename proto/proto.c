@@ -27,6 +27,7 @@ static const struct error_row error_table[] = {
     {TOLK_PERR_CANCELLED, "appointment_cancelled"},
     {TOLK_PERR_BAD_RECIPIENT, "bad_recipient"},
     {TOLK_PERR_SESSION_FULL, "session_full"},
+    {TOLK_PERR_JOIN_THROTTLED, "join_throttled"},
     {TOLK_PERR_NOT_ALLOWED, "not_allowed"},
     {TOLK_PERR_BAD_TARGET, "bad_target"},
     {TOLK_PERR_RECORDING_NOT_ALLOWED, "recording_not_allowed"},

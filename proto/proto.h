@@ -39,6 +39,7 @@ enum tolk_proto_error {
     TOLK_PERR_CANCELLED = 1106,             /* the appointment was cancelled */
     TOLK_PERR_BAD_RECIPIENT = 1107,         /* "to" names nobody present */
     TOLK_PERR_SESSION_FULL = 1108,          /* the session has TOLK_PROTO_MAX_PARTICIPANTS */
+    TOLK_PERR_JOIN_THROTTLED = 1109,        /* too many refused joins from this address */
     TOLK_PERR_NOT_ALLOWED = 1201,           /* this role may not send this control */
     TOLK_PERR_BAD_TARGET = 1202,            /* "index" names nobody the control can apply to */
     TOLK_PERR_RECORDING_NOT_ALLOWED = 1203, /* the session's policy forbids recording */

@@ -457,5 +457,90 @@ class LoginBruteForceTest(unittest.TestCase):
         self.assertTrue(report["ok"], report)
 
 
+class TokenGuessingTest(unittest.TestCase):
+    """Random join tokens from one address: refused invalid_token and audited (by the token's
+    hash, never the token) until the address has had TOLKD_JOINGUARD_BURST (10) refusals; then
+    every join from it, a good token's too, is answered join_throttled without a look-up, one
+    audit entry says so, and other addresses are not affected. One refusal is forgiven every
+    6 s."""
+
+    BURST = 10
+    REFILL_S = 6
+
+    def join_from(self, source, token):
+        raw = socket.create_connection(("127.0.0.1", self.broker.port), timeout=30,
+                                       source_address=(source, 0))
+        ws = WebSocket(self.broker.port,
+                       sock=client_context().wrap_socket(raw, server_hostname="127.0.0.1"))
+        self.addCleanup(ws.close)
+        ws.hello()
+        return ws, self.join(ws, token)
+
+    @staticmethod
+    def join(ws, token):
+        ws.send_json({"type": "join", "token": token,
+                      "identity": base64.b64encode(os.urandom(32)).decode()})
+        while True:
+            msg = ws.recv_json()
+            if msg["type"] in ("joined", "error"):
+                return msg
+
+    def audit(self, admin):
+        entries, after = [], 0
+        while True:
+            status, _, page = call(self.broker.port, "GET", "/api/v1/audit?after=%d&limit=100"
+                                   % after, token=admin)
+            self.assertEqual(status, 200, page)
+            entries += page["entries"]
+            if page["next_after"] is None:
+                return entries
+            after = page["next_after"]
+
+    def test_guessing_is_refused_audited_and_throttled(self):
+        import shutil
+        import tempfile
+        tmp = tempfile.mkdtemp(prefix="tolk-guess-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        self.broker = StoreBroker(os.path.join(tmp, "data"), demo_count=2)
+        self.addCleanup(self.broker.stop)
+        guesser = "127.0.0.61"
+        ws, first = self.join_from(guesser, base64.urlsafe_b64encode(os.urandom(32))
+                                   .decode().rstrip("="))
+        names = [first["name"]]
+        for _ in range(29):
+            guess = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+            reply = self.join(ws, guess)
+            names.append(reply["name"])
+        self.assertEqual(names, ["invalid_token"] * self.BURST + ["join_throttled"] * 20)
+        self.assertEqual(reply["code"], 1109)
+        self.assertRegex(reply["message"], r"try again in [1-6] s")
+        # a good token from the guessing address waits too; from another address it joins
+        tokens = self.broker.sessions[0]
+        self.assertEqual(self.join(ws, tokens["clinician"])["name"], "join_throttled")
+        other, joined = self.join_from("127.0.0.62", tokens["interpreter"])
+        self.assertEqual(joined["type"], "joined")
+        m = metrics(self.broker.port)
+        self.assertEqual((m["tolk_joins_refused_total"], m["tolk_joins_throttled_total"]),
+                         (self.BURST, 21))
+        admin = self.broker.admin_token()
+        entries = self.audit(admin)
+        refused = [e for e in entries if e["action"] == "session_join_refused"]
+        self.assertEqual(len(refused), self.BURST)
+        for e in refused:
+            self.assertEqual((e["subject"], e["detail"]), ("session:unknown", "code=invalid_token"))
+            self.assertRegex(e["actor"], r"^token:[0-9a-f]{16}$")
+        throttled = [e for e in entries if e["action"] == "session_join_throttled"]
+        self.assertEqual([(e["actor"], e["subject"]) for e in throttled],
+                         [("system", "session:unknown")])
+        status, _, report = call(self.broker.port, "GET", "/api/v1/audit/verify", token=admin)
+        self.assertTrue(report["ok"], report)
+        log = self.broker.log()
+        self.assertRegex(log, r"event=join_throttled addr=[0-9a-f]{8} refused=10")
+        self.assertNotIn("127.0.0.6", log)
+        # after one refill the good token from the guessing address is looked up, and joins
+        time.sleep(self.REFILL_S + 0.5)
+        self.assertEqual(self.join(ws, tokens["clinician"])["type"], "joined")
+
+
 if __name__ == "__main__":
     tolktest.main()
