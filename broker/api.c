@@ -549,18 +549,27 @@ static int query_value(const char *text, size_t len, const struct api_param *p, 
 }
 
 /*
- * Copies a query text into OUT: lws has already percent-decoded it (and made '+' a space), so
- * it is taken as it is, without control characters and at most MAX bytes.
+ * Copies a query text into OUT: lws has already percent-decoded it (and made '+' a space), and
+ * http.c wrote a decoded '&' or '%' back as %26 or %25 so that the query still splits on '&';
+ * those two are read back, the rest taken as it is, without control characters and at most
+ * MAX bytes.
  */
 static int query_text(const char *text, size_t len, size_t max, char out[API_TEXT_MAX])
 {
-    if (len > max || len >= API_TEXT_MAX)
-        return -1;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+    size_t n = 0;
+
+    for (size_t i = 0; i < len; i++, n++) {
+        char ch = text[i];
+        if (ch == '%' && i + 2 < len && text[i + 1] == '2' &&
+            (text[i + 2] == '6' || text[i + 2] == '5')) {
+            ch = text[i + 2] == '6' ? '&' : '%';
+            i += 2;
+        }
+        if ((unsigned char)ch < 0x20 || ch == 0x7f || n >= max || n + 1 >= API_TEXT_MAX)
             return -1;
-    memcpy(out, text, len);
-    out[len] = '\0';
+        out[n] = ch;
+    }
+    out[n] = '\0';
     return 0;
 }
 

@@ -258,16 +258,27 @@ static void api_pending_free(struct api_pending *a)
 }
 
 /* The query's parts joined by '&' (lws keeps them apart); -1 if they do not fit. */
+/*
+ * Copies the query into OUT as "name=value&...". lws hands it over as percent-decoded
+ * fragments, one per '&' of the request; a decoded '&' or '%' inside a fragment is written
+ * back as %26 or %25 (api.c's query_text reads those two), so a value may hold an '&'.
+ */
 static int copy_query(struct lws *wsi, char *out, size_t cap)
 {
+    char frag[QUERY_MAX];
     size_t used = 0;
     out[0] = '\0';
     for (int i = 0;
-         lws_hdr_copy_fragment(wsi, out + used, (int)(cap - used), WSI_TOKEN_HTTP_URI_ARGS, i) >= 0;
-         i++) {
-        used += strlen(out + used);
-        if (used + 1 >= cap)
-            return -1;
+         lws_hdr_copy_fragment(wsi, frag, (int)sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++) {
+        for (const char *f = frag; *f != '\0'; f++) {
+            bool escape = *f == '&' || *f == '%';
+            if (used + (escape ? 3 : 1) + 1 >= cap)
+                return -1;
+            if (escape)
+                used += (size_t)snprintf(out + used, cap - used, "%%%02X", (unsigned)*f);
+            else
+                out[used++] = *f;
+        }
         out[used++] = '&';
         out[used] = '\0';
     }

@@ -105,6 +105,13 @@ class PeopleTest(ApiCase):
         self.assertEqual([c["alias"] for c in page["clients"]], ["Listed Amal"])
         for c in self.clients():
             self.assertEqual(sorted(c), ["alias", "id"])
+        # an '&' or a '%' in a search stays in the search (it is percent-encoded in the URL)
+        self.create(dict(CLIENT, alias="Listed & Co 50%"))
+        for q in ("Listed &", "listed & co 50%"):
+            status, _, page = self.api("GET", "/clients?q=" + urllib.parse.quote(q, safe=""),
+                                       token=clin)
+            self.assertEqual((status, [c["alias"] for c in page["clients"]]),
+                             (200, ["Listed & Co 50%"]), (q, page))
         self.assert_error(self.api("GET", "/clients?limit=51", token=self.admin), 400,
                           "bad_field", "limit")
         self.assert_error(self.api("GET", "/clients?q=%01", token=self.admin), 400,
