@@ -337,9 +337,9 @@ static json_t *suggestions(struct run *r)
     double secs = (double)(now_ns() - start) / 1e9, n = (double)hist_count(h);
     double cpu_ms = (double)(cpu_ns() - cpu) / NS_PER_MS;
     json_t *j = json_pack("{s:f, s:f, s:f, s:f, s:I, s:o, s:o}", "per_s", n / secs,
-                          "cpu_ms_per_request", n ? cpu_ms / n : 0.0, "mean_proposed",
-                          n ? (double)proposed / n : 0.0, "mean_rejected",
-                          n ? (double)rejected / n : 0.0, "warmup", (json_int_t)r->o.warmup,
+                          "cpu_ms_per_request", n > 0 ? cpu_ms / n : 0.0, "mean_proposed",
+                          n > 0 ? (double)proposed / n : 0.0, "mean_rejected",
+                          n > 0 ? (double)rejected / n : 0.0, "warmup", (json_int_t)r->o.warmup,
                           "latency", latency_json(h), "cpu_latency", latency_json(hc));
     hist_free(h);
     hist_free(hc);
@@ -393,7 +393,7 @@ static json_t *bookings(struct run *r)
         double secs = (double)(now_ns() - start) / 1e9, n = (double)hist_count(all);
         double cpu_ms = (double)(cpu_ns() - cpu) / NS_PER_MS;
         j = json_pack("{s:f, s:f, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I}", "per_s", n / secs,
-                      "cpu_ms_per_request", n ? cpu_ms / n : 0.0, "attempts",
+                      "cpu_ms_per_request", n > 0 ? cpu_ms / n : 0.0, "attempts",
                       (json_int_t)hist_count(all), "all", latency_json(all), "cpu_latency",
                       latency_json(cpus), "accepted", latency_json(ok), "refused",
                       latency_json(refused), "refused_clinician", (json_int_t)by_clinician,

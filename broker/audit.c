@@ -28,7 +28,7 @@ void tolkd_audit_key_free(uint8_t *key)
     sodium_free(key); /* wipes it first; NULL is a no-op */
 }
 
-const char *tolkd_audit_fault_code(int fault)
+const char *tolkd_audit_fault_code(enum tolk_audit_fault fault)
 {
     switch (fault) {
     case TOLK_AUDIT_OK:

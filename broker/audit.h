@@ -32,6 +32,6 @@ void tolkd_audit_key_free(uint8_t *key);
  * The stable code for a fault of enum tolk_audit_fault, as the API and tolkctl --json report it:
  * "ok", "bad_hash", "gap", "bad_prev", "bad_seq", "bad_anchor" ("unknown" for anything else).
  */
-const char *tolkd_audit_fault_code(int fault);
+const char *tolkd_audit_fault_code(enum tolk_audit_fault fault);
 
 #endif

@@ -589,15 +589,15 @@ static void run(struct call *k, tolk_client *client)
     while (!k->failed && !k->closed) {
         tolk_client_iterate(client, 5);
         play_part(k, client);
-        if (!start && ready(k, client)) {
+        if (start == 0 && ready(k, client)) {
             start = now_s();
             k->started = 1;
             printf("safety code: %s\n", k->safety);
             fflush(stdout);
         }
-        if (start)
+        if (start > 0)
             feed(k, client, start, frame);
-        if (start && now_s() - start >= length)
+        if (start > 0 && now_s() - start >= length)
             break;
     }
     if (!k->closed && tolk_client_leave(client) == 0)

@@ -946,8 +946,8 @@ static int clinician_get_body(struct sq *s, void *arg)
     static const char *const sql[] = {
         "SELECT id, zone, created_at FROM clinicians WHERE id = ?1",
         "SELECT tag FROM clinician_languages WHERE clinician_id = ?1 ORDER BY position",
-        "SELECT day, start_minute, end_minute FROM clinician_hours WHERE clinician_id = ?1"
-        " ORDER BY position",
+        ("SELECT day, start_minute, end_minute FROM clinician_hours WHERE clinician_id = ?1"
+         " ORDER BY position"),
     };
     void (*const rows[])(sqlite3_stmt *, void *) = {clinician_row, clinician_language_row,
                                                     clinician_hours_row};

@@ -522,7 +522,7 @@ static int print_report(const struct options *o, const struct tolk_audit_report 
     } else {
         printf("audit log BROKEN at seq %" PRIu64 ": %s (%s); %" PRIu64
                " entries verified before it\n",
-               r->bad_seq, tolk_audit_fault_text(r->reason), tolkd_audit_fault_code(r->reason),
+               r->bad_seq, tolk_audit_fault_text((int)r->reason), tolkd_audit_fault_code(r->reason),
                r->count);
     }
     return r->ok ? EXIT_SUCCESS : EXIT_REFUSED;
