@@ -28,6 +28,7 @@
 
 #define STOP_DEADLINE_US (3 * LWS_US_PER_SEC)
 #define PURGE_EVERY_US   ((lws_usec_t)24 * 3600 * LWS_US_PER_SEC)
+#define TICK_US          LWS_US_PER_SEC
 
 static volatile sig_atomic_t stop_requested;
 static struct lws_context *volatile running_ctx;
@@ -86,6 +87,7 @@ static void finish(struct tolkd *d)
               (unsigned long long)((tolkd_now_us() - d->started_us) / 1000000u));
     lws_sul_cancel(&d->sul_stop_deadline);
     lws_sul_cancel(&d->sul_purge);
+    lws_sul_cancel(&d->sul_tick);
     if (ev_loop_owned)
         ev_break(ev_loop_owned, EVBREAK_ALL);
 }
@@ -140,6 +142,21 @@ static void purge_cb(lws_sorted_usec_list_t *sul)
         TLOG_ERROR("retention_purge_failed", "reason=\"%s\"", tolk_store_errmsg(d->store));
     purge_logins(d, now);
     lws_sul_schedule(d->ctx, 0, &d->sul_purge, purge_cb, PURGE_EVERY_US);
+}
+
+/*
+ * lws 4.1.6's libev glue keeps one libev timer for lws' whole sorted timer list, and re-arms it
+ * with ev_timer_set + ev_timer_start, which change nothing while the timer is still pending. So
+ * a deadline set after the timer was armed for a later one (every new connection's 10 s header
+ * timeout, the 3 s stop deadline) waited for that later one: a client sending half a request line
+ * held its connection for up to 30 s, not 10. A timer of ours due every second keeps the libev
+ * timer never more than a second away, so every lws deadline is met within a second. One
+ * wake-up a second for the whole broker; the poll loop needs none (it asks lws for its timeout).
+ */
+static void tick_cb(lws_sorted_usec_list_t *sul)
+{
+    struct tolkd *d = lws_container_of(sul, struct tolkd, sul_tick);
+    lws_sul_schedule(d->ctx, 0, &d->sul_tick, tick_cb, TICK_US);
 }
 
 static int tls_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -331,10 +348,12 @@ int tolkd_server_run(const struct tolk_config *cfg, struct tolk_store *store,
         hooks->on_listening(hooks->arg, port);
     d.relay.faults = hooks->faults;
     purge_cb(&d.sul_purge);
-    if (loop)
+    if (loop) {
+        tick_cb(&d.sul_tick);
         run_libev(&d, loop, sigs);
-    else
+    } else {
         run_poll(&d);
+    }
     if (loop)
         ev_loop_destroy(loop);
     ev_loop_owned = NULL;

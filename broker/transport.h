@@ -34,6 +34,7 @@ struct tolkd {
     bool done;               /* the service loop may end */
     lws_sorted_usec_list_t sul_purge;
     lws_sorted_usec_list_t sul_stop_deadline;
+    lws_sorted_usec_list_t sul_tick; /* libev loop only: see tick_cb in server.c */
 };
 
 static inline struct tolkd *tolkd_of(struct lws *wsi)

@@ -8,6 +8,7 @@ Environment (set by CTest): TOLKD, TOLKCTL, TOLK_TEST_CERTS, TOLK_SANITIZED.
 
 import base64
 import os
+import select
 import socket
 import ssl
 import struct
@@ -109,24 +110,28 @@ class ConnectionFloodTest(unittest.TestCase):
             flood.append(socket.create_connection(("127.0.0.1", broker.port), timeout=10))
         # Media flows while the flood holds every slot it could get.
         self.assertTrue(live.flows())
-        served = 0
+        served = []  # kept open, so that each holds its slot
+        self.addCleanup(lambda: [s.close() for s in served])
         ctx = client_context()
         for s in flood:
             try:
                 tls = ctx.wrap_socket(s, server_hostname="127.0.0.1")
                 tls.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 if tolktest.read_http_response(tls)[0] == 200:
-                    served += 1
+                    served.append(tls)
             except (OSError, ssl.SSLError, ConnectionError):
                 pass
         # At most the free slots were served (the live session holds two; the test's own
-        # metrics connection came and went before the flood).
-        self.assertLessEqual(served, self.LIMIT - 2)
-        self.assertGreater(served, 0)
+        # metrics connection came and went before the flood). Under a wrapper tolkd is so slow
+        # that lws' idle timeouts free slots while the flood is still being answered.
+        if not WRAPPER:
+            self.assertLessEqual(len(served), self.LIMIT - 2)
+        self.assertGreater(len(served), 0)
         self.assertTrue(live.flows())
-        for s in flood:
+        for s in flood + served:
             s.close()
         flood.clear()
+        served.clear()
         values = wait_until("a free slot", lambda: self._metrics(broker.port), 30, 0.1)
         self.assertGreaterEqual(values["tolk_connections_rejected_total"] - before,
                                 self.FLOOD - (self.LIMIT - 2))
@@ -149,11 +154,15 @@ class ConnectionFloodTest(unittest.TestCase):
 
 class SlowClientsTest(unittest.TestCase):
     """Each way of holding a connection without finishing a request is cut after lws'
-    timeout_secs (10 s), however the bytes trickle in; all run at once."""
+    timeout_secs (10 s), however the bytes trickle in; all run at once. And a lone silent
+    connection on a broker with nothing else to do is cut on time too: with the libev loop, lws
+    4.1.6 let it wait for up to 30 s until tolkd kept its timer armed (tick_cb in server.c)."""
 
     def test_slow_clients_are_timed_out(self):
         broker = tolktest.Broker()
         self.addCleanup(broker.stop)
+        lone = tolktest.Broker()
+        self.addCleanup(lone.stop)
         port = broker.port
 
         def tcp():
@@ -190,16 +199,19 @@ class SlowClientsTest(unittest.TestCase):
 
         def trickle():  # one byte every half second: the timeout is not pushed back by them
             s = tls()
-            request = (b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + b"a" * 200)
-            threading.Thread(target=self._trickle, args=(s, request), daemon=True).start()
+            s.trickle = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + b"a" * 200
             return s
 
         results = {}
 
         def run(fn):
-            s = fn()
             started = time.monotonic()
+            s = fn()
             try:
+                for b in getattr(s, "trickle", b""):
+                    s.sendall(bytes([b]))
+                    if select.select([s], [], [], 0.5)[0] and not s.recv(4096):
+                        break
                 while s.recv(4096):
                     pass
             except (OSError, ssl.SSLError):
@@ -207,8 +219,11 @@ class SlowClientsTest(unittest.TestCase):
             results[fn.__name__] = time.monotonic() - started
             s.close()
 
+        def lone_silent_tcp():
+            return socket.create_connection(("127.0.0.1", lone.port), timeout=60)
+
         cases = (silent_tcp, half_client_hello, half_request_line, headers_without_end,
-                 body_never_sent, trickle)
+                 body_never_sent, trickle, lone_silent_tcp)
         threads = [threading.Thread(target=run, args=(fn,)) for fn in cases]
         for t in threads:
             t.start()
@@ -217,19 +232,10 @@ class SlowClientsTest(unittest.TestCase):
         self.assertEqual(sorted(results), sorted(fn.__name__ for fn in cases))
         for name, took in results.items():
             self.assertGreater(took, HEADER_TIMEOUT_S - 2, name)  # not cut before the timeout
-            self.assertLess(took, HEADER_TIMEOUT_S + 20, name)  # ... and not long after it
+            self.assertLess(took, HEADER_TIMEOUT_S + 5, name)  # ... and not long after it
         status, _, _ = tolktest.https_request(port, "GET", "/healthz")
         self.assertEqual(status, 200)
         self.assertEqual(metrics(port)["tolk_connections_open"], 1)  # only this one
-
-    @staticmethod
-    def _trickle(sock, data):
-        for b in data:
-            try:
-                sock.sendall(bytes([b]))
-            except (OSError, ssl.SSLError):
-                return
-            time.sleep(0.5)
 
 
 class WebSocketAbuseTest(unittest.TestCase):
