@@ -59,7 +59,8 @@ class ApiBroker(Broker):
                        self.db, self.key, config_extra))
         self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen([TOLKD, "--config", self.config, "--listen", "127.0.0.1:0"],
+        self.proc = subprocess.Popen(tolktest.tolkd_command(TOLKD, "--config", self.config,
+                                                             "--listen", "127.0.0.1:0"),
                                      stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         self.port = self._wait_listening()
 

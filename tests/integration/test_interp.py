@@ -176,8 +176,8 @@ class DemoBroker(Broker):
         self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
-            [TOLKD, "--config", self.config, "--listen", "127.0.0.1:0", "--demo-session",
-             self.demo, "--demo-count", str(count)],
+            tolktest.tolkd_command(TOLKD, "--config", self.config, "--listen", "127.0.0.1:0",
+                                   "--demo-session", self.demo, "--demo-count", str(count)),
             stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         self.port = self._wait_listening()
 
