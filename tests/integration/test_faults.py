@@ -45,8 +45,8 @@ HOUR = 3600
 # the live sessions, both far above what bench/stalled.sh measures, for a busy 2-core machine.
 RSS_BOUND_KB = 64 * 1024
 SOCKET_QUEUE_BOUND = 64 * 1024
-LIVE_P99_BOUND_MS = 250
-LIVE_LOSS_BOUND = 0.01
+LIVE_P99_BOUND_MS = 1000
+LIVE_LOSS_BOUND = 0.05
 
 
 def wait_until(what, pred, timeout=30, every=0.05):
