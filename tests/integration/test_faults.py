@@ -86,7 +86,11 @@ class StoreBroker:
                        self.db, self.key, config_extra))
         self.proc = None
         self.starts = 0
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
 
     def start(self):
         self.starts += 1
