@@ -24,11 +24,11 @@
  * the position in the --out file, give or take a host stall).
  */
 struct part {
-    int admit;                 /* admit every client or support person who waits... */
-    double admit_after;        /* ...from this time on */
-    int admit_sent[MAX_PEERS]; /* an admit is on its way for this one's current wait */
-    int mode;                  /* enum tolk_mode to switch to, or 0 */
-    double mode_at;            /* when */
+    int admit;                  /* admit every client or support person who waits... */
+    double admit_after;         /* ...from this time on */
+    double admit_at[MAX_PEERS]; /* when an admit was last sent for this one's wait; 0: none */
+    int mode;                   /* enum tolk_mode to switch to, or 0 */
+    double mode_at;             /* when */
     double sidebar_open, sidebar_close;
     const char *channel; /* interpreter: our output channel, set once joined */
     int signal;          /* enum tolk_signal to send, or 0 */
@@ -518,9 +518,13 @@ static void control(const char *what, int rc)
         fprintf(stderr, "tolk-call: cannot send %s: %s\n", what, tolk_strerror(rc));
 }
 
-/* --admit: one admit per client or support person per stay in the waiting room. */
+/*
+ * --admit: an admit per client or support person per stay in the waiting room, sent again if
+ * they still wait 2 s later (an admit sent while our connection was being replaced is lost).
+ */
 static void admit_waiting(struct call *k, tolk_client *client)
 {
+    double now = now_s();
     struct tolk_participant ps[MAX_PEERS];
     size_t n = tolk_client_participants(client, ps, MAX_PEERS);
     int waiting[MAX_PEERS] = {0};
@@ -529,10 +533,11 @@ static void admit_waiting(struct call *k, tolk_client *client)
             ps[i].presence == TOLK_PRESENCE_WAITING &&
             (strcmp(ps[i].role, "client") == 0 || strcmp(ps[i].role, "support") == 0);
     for (int i = 0; i < MAX_PEERS; i++) {
+        double *at = &k->part.admit_at[i];
         if (!waiting[i])
-            k->part.admit_sent[i] = 0;
-        else if (!k->part.admit_sent[i] && tolk_client_admit(client, i, false) == 0)
-            k->part.admit_sent[i] = 1;
+            *at = 0;
+        else if ((*at == 0 || now - *at >= 2.0) && tolk_client_admit(client, i, false) == 0)
+            *at = now;
     }
 }
 
