@@ -47,3 +47,26 @@ void store_fixture_close(struct tolk_store *st, const char *dir)
         closedir(d);
     rmdir(dir);
 }
+
+int store_fixture_setup(void **state)
+{
+    struct store_fixture *f = calloc(1, sizeof(*f));
+
+    if (f == NULL)
+        return -1;
+    if (store_fixture_open("unit", f->dir, f->path, &f->st) != 0) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+int store_fixture_teardown(void **state)
+{
+    struct store_fixture *f = *state;
+
+    store_fixture_close(f->st, f->dir);
+    free(f);
+    return 0;
+}

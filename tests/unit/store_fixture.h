@@ -18,4 +18,15 @@ int store_fixture_open(const char *name, char dir[STORE_FIXTURE_DIR_MAX],
 /* Closes ST (NULL is fine) and removes DIR with the files in it. */
 void store_fixture_close(struct tolk_store *st, const char *dir);
 
+/* The state of a test that needs nothing but a fresh store. */
+struct store_fixture {
+    char dir[STORE_FIXTURE_DIR_MAX];
+    char path[STORE_FIXTURE_PATH_MAX]; /* dir/tolk.db */
+    struct tolk_store *st;
+};
+
+/* cmocka setup and teardown: a struct store_fixture in *STATE, opened and then removed. */
+int store_fixture_setup(void **state);
+int store_fixture_teardown(void **state);
+
 #endif

@@ -29,35 +29,6 @@ static const uint8_t key[TOLK_AUDIT_KEY_BYTES] = {7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 
 /* Text that must never show up in an error message. */
 #define SECRET_NAME "secret.person"
 
-struct fixture {
-    char dir[64];
-    char path[128]; /* dir/tolk.db */
-    struct tolk_store *st;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-
-    if (f == NULL)
-        return -1;
-    if (store_fixture_open("accounts", f->dir, f->path, &f->st) != 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-
-    store_fixture_close(f->st, f->dir);
-    free(f);
-    return 0;
-}
-
 /* The store's last message is one line and does not repeat SECRET_NAME. */
 static void assert_clean_message(const struct tolk_store *st)
 {
@@ -119,7 +90,7 @@ static struct tolk_auth_token make_token(uint8_t fill, int64_t account_id, int64
 
 static void test_create_find_get(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_account got, dup = make_account("root.admin", TOLK_ROLE_STAFF);
     struct tolk_audit_note n = make_note("system", "account_created", "");
     int64_t id = create_ok(f->st, "root.admin", TOLK_ROLE_ADMIN);
@@ -149,7 +120,7 @@ static void test_create_find_get(void **state)
  */
 static void test_username_unique_in_any_case(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_account got;
 
     create_ok(f->st, "desk-1", TOLK_ROLE_STAFF);
@@ -165,7 +136,7 @@ static void test_username_unique_in_any_case(void **state)
 
 static void test_username_rules(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     static const char *const bad[] = {
         "",           "ab",      "Alice", "a b",       "jane@example.org",
         "+31 6 1234", "ünïcode", "a/b",   "tab\there", SECRET_NAME "!"};
@@ -193,7 +164,7 @@ static void test_username_rules(void **state)
 
 static void test_account_field_rules(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_note n = make_note("system", "account_created", "");
     struct tolk_account a = make_account("valid.name", (enum tolk_account_role)9);
     enum tolk_account_role role;
@@ -216,7 +187,7 @@ static void test_account_field_rules(void **state)
 
 static void test_list_paging(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_account page[2];
     size_t n = 99;
     char name[16];
@@ -244,7 +215,7 @@ static void test_list_paging(void **state)
 
 static void test_tokens(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     int64_t id = create_ok(f->st, "staff.one", TOLK_ROLE_STAFF);
     struct tolk_auth_token t = make_token(0xab, id, 5000);
     struct tolk_auth_token orphan = make_token(0xcd, id + 7, 5000);
@@ -273,7 +244,7 @@ static void test_tokens(void **state)
 
 static void test_tokens_purge(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     int64_t id = create_ok(f->st, "staff.one", TOLK_ROLE_STAFF);
     struct tolk_auth_token old = make_token(1, id, 100), fresh = make_token(2, id, 300);
     struct tolk_auth_grant g;
@@ -291,7 +262,7 @@ static void test_tokens_purge(void **state)
 /* Disabling revokes every token of the account in the same step; enabling revives none. */
 static void test_disable_revokes_tokens(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     int64_t id = create_ok(f->st, "clin.one", TOLK_ROLE_CLINICIAN);
     int64_t other = create_ok(f->st, "clin.two", TOLK_ROLE_CLINICIAN);
     struct tolk_auth_token a = make_token(1, id, 9000), b = make_token(2, id, 9000);
@@ -326,7 +297,7 @@ static void test_disable_revokes_tokens(void **state)
 
 static void test_password_hash_update(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     int64_t id = create_ok(f->st, "interp.one", TOLK_ROLE_INTERPRETER);
     struct tolk_account got;
 
@@ -342,7 +313,7 @@ static void test_password_hash_update(void **state)
 
 static void test_login_failures(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     const char *keys[2] = {"acct:00ff", "addr:1234"};
     struct tolk_audit_note n = make_note("system", "login_failed", "account:unknown");
     struct tolk_login_failures lf;
@@ -373,7 +344,7 @@ static void test_login_failures(void **state)
 
 static void test_login_failures_rules_and_purge(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     const char *keys[5] = {"k1", "k2", "k3", "k4", "k5"};
     const char *bad[1] = {"line\nbreak"};
     struct tolk_login_failures lf;
@@ -401,7 +372,7 @@ static void test_login_failures_rules_and_purge(void **state)
 /* Notes land in the chain in order, with the subject the store chose for a new account. */
 static void test_notes_chain(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_entry e[4];
     size_t n = 0;
     int64_t id = create_ok(f->st, "root.admin", TOLK_ROLE_ADMIN);
@@ -426,7 +397,7 @@ static void test_notes_chain(void **state)
 /* A note that breaks the audit rules stops the change too, and says which field, not what. */
 static void test_bad_note_writes_nothing(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_account a = make_account("new.user", TOLK_ROLE_STAFF), got;
     struct tolk_audit_note named = make_note(SECRET_NAME " Smith", "account_created", "");
     struct tolk_audit_note subject = make_note("system", "account_created", "account:1");
@@ -447,7 +418,7 @@ static void test_bad_note_writes_nothing(void **state)
 /* When the audit entry cannot be written, the change it records is rolled back with it. */
 static void test_audit_failure_rolls_back(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     int64_t id = create_ok(f->st, "clin.one", TOLK_ROLE_CLINICIAN);
     struct tolk_account a = make_account("clin.two", TOLK_ROLE_CLINICIAN), got;
     struct tolk_audit_note created = make_note("system", "account_created", "");
@@ -479,7 +450,7 @@ static void test_audit_failure_rolls_back(void **state)
 
 static void test_bootstrap(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_account first = make_account("root.admin", TOLK_ROLE_ADMIN);
     struct tolk_account second = make_account("other.admin", TOLK_ROLE_ADMIN);
     struct tolk_account staff = make_account("staff.first", TOLK_ROLE_STAFF);
@@ -505,7 +476,7 @@ static void test_bootstrap(void **state)
 /* A store left at schema 4 by an older tolkd gains the account tables on open. */
 static void test_migrate_from_v4(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     char path[160], err[TOLK_STORE_ERR_MAX];
     struct tolk_store *st = NULL;
     int version = 0;
@@ -522,22 +493,37 @@ static void test_migrate_from_v4(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_find_get, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_username_unique_in_any_case, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_username_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_account_field_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_paging, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tokens_purge, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_disable_revokes_tokens, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_password_hash_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_login_failures, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_login_failures_rules_and_purge, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notes_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_note_writes_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_audit_failure_rolls_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bootstrap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_from_v4, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_find_get, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_username_unique_in_any_case, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_username_rules, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_account_field_rules, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_list_paging, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tokens, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_purge, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_disable_revokes_tokens, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_password_hash_update, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_login_failures, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_login_failures_rules_and_purge, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_notes_chain, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_note_writes_nothing, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_audit_failure_rolls_back, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_bootstrap, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_from_v4, store_fixture_setup,
+                                        store_fixture_teardown),
     };
 
     if (sodium_init() < 0)

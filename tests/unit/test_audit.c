@@ -40,35 +40,6 @@ static const char drop_triggers[] = "DROP TRIGGER audit_log_no_update;"
                                     "DROP TRIGGER audit_anchor_no_update;"
                                     "DROP TRIGGER audit_anchor_no_delete;";
 
-struct fixture {
-    char dir[64];
-    char path[128]; /* dir/tolk.db */
-    struct tolk_store *st;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-
-    if (f == NULL)
-        return -1;
-    if (store_fixture_open("audit", f->dir, f->path, &f->st) != 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-
-    store_fixture_close(f->st, f->dir);
-    free(f);
-    return 0;
-}
-
 static void assert_one_line(const char *msg)
 {
     assert_non_null(msg);
@@ -325,7 +296,7 @@ static void test_verifier_rules(void **state)
 
 static void test_append_1000_verify(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_report r;
     struct tolk_audit_entry first, last;
     uint8_t want[TOLK_AUDIT_HASH_BYTES], zero[TOLK_AUDIT_HASH_BYTES] = {0};
@@ -361,7 +332,7 @@ static void test_append_1000_verify(void **state)
 }
 
 /* A log of 20 entries whose triggers an insider has dropped. */
-static void tamper_setup(struct fixture *f)
+static void tamper_setup(struct store_fixture *f)
 {
     append_many(f->st, 20);
     expect_ok(f->st, key, 20, 20);
@@ -370,7 +341,7 @@ static void tamper_setup(struct fixture *f)
 
 static void test_tamper_edit_detail(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
 
     tamper_setup(f);
     raw_exec(f->path, "UPDATE audit_log SET detail = 'n=7,role=clinician' WHERE seq = 7");
@@ -379,7 +350,7 @@ static void test_tamper_edit_detail(void **state)
 
 static void test_tamper_edit_at(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_report r;
 
     tamper_setup(f);
@@ -392,7 +363,7 @@ static void test_tamper_edit_at(void **state)
 
 static void test_tamper_delete_middle(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
 
     tamper_setup(f);
     raw_exec(f->path, "DELETE FROM audit_log WHERE seq = 10");
@@ -402,7 +373,7 @@ static void test_tamper_delete_middle(void **state)
 /* The rest of the chain is intact; the head a caller kept from before shows the loss. */
 static void test_tamper_delete_last(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_report r;
     struct tolk_audit_entry e;
     uint64_t kept_seq;
@@ -432,7 +403,7 @@ static void test_tamper_delete_last(void **state)
 
 static void test_tamper_swap_rows(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
 
     tamper_setup(f);
     raw_exec(f->path, "CREATE TEMP TABLE two AS SELECT * FROM audit_log WHERE seq IN (5, 12);"
@@ -445,7 +416,7 @@ static void test_tamper_swap_rows(void **state)
 /* Forgeries chained correctly but hashed without the real key. */
 static void test_tamper_forged_rows(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_entry last, forged;
 
     tamper_setup(f);
@@ -472,7 +443,7 @@ static void test_tamper_forged_rows(void **state)
 /* Rows no store would write: a field too long or of the wrong type, a seq below 1. */
 static void test_tamper_malformed_rows(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_entry e;
     size_t n = 0;
 
@@ -496,7 +467,7 @@ static void test_tamper_malformed_rows(void **state)
 /* Cutting off the oldest entries and moving the anchor, outside a purge. */
 static void test_tamper_moved_anchor(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
 
     tamper_setup(f);
     raw_exec(f->path, "DELETE FROM audit_log WHERE seq <= 5;"
@@ -511,7 +482,7 @@ static void test_tamper_moved_anchor(void **state)
 
 static void test_wrong_key(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_report r;
     uint64_t purged = 99;
 
@@ -531,7 +502,7 @@ static void test_wrong_key(void **state)
 /* Through a connection that has not dropped them, the triggers refuse changes. */
 static void test_triggers_refuse(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
 
     append_many(f->st, 3);
     raw_exec_expect(f->path, "UPDATE audit_log SET detail = '' WHERE seq = 2",
@@ -548,7 +519,7 @@ static void test_triggers_refuse(void **state)
 }
 
 /* Entries 1..10 at times 101..110. */
-static void purge_setup(struct fixture *f)
+static void purge_setup(struct store_fixture *f)
 {
     for (unsigned i = 1; i <= 10; i++)
         append_nth(f->st, i, 100 + (int64_t)i, i);
@@ -567,7 +538,7 @@ static void expect_purge_entry(struct tolk_store *st, uint64_t seq, const char *
 
 static void test_purge_keeps_chain(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_report r;
     uint64_t purged = 99;
 
@@ -604,7 +575,7 @@ static void test_purge_keeps_chain(void **state)
 /* Times that do not rise with seq: the purge stops at the first recent entry. */
 static void test_purge_stops_at_recent(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     const int64_t times[] = {100, 300, 150, 400};
     uint64_t purged = 0;
 
@@ -621,7 +592,7 @@ static void test_purge_stops_at_recent(void **state)
 /* A purge on an empty log only logs itself; the one entry left is never purged. */
 static void test_purge_empty_and_single(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     uint64_t purged = 99;
 
     assert_int_equal(tolk_store_audit_purge(f->st, key, INT64_MAX, &purged), TOLK_STORE_OK);
@@ -641,7 +612,7 @@ static void test_purge_empty_and_single(void **state)
 /* A purge that fails at its last step leaves everything as it was. */
 static void test_purge_is_atomic(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     uint64_t purged = 99;
 
     purge_setup(f);
@@ -668,7 +639,7 @@ static void test_purge_is_atomic(void **state)
 /* Purging tampered entries would hide the tampering behind a clean anchor: refused. */
 static void test_purge_refuses_tampered(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     uint64_t purged = 99;
 
     purge_setup(f);
@@ -699,7 +670,7 @@ static void expect_rejected(struct tolk_store *st, const char *actor, const char
 
 static void test_bad_args(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     char longref[TOLK_STORE_REF_MAX + 1], longdetail[TOLK_AUDIT_DETAIL_MAX + 1];
     const char *ok = "account:1";
 
@@ -757,7 +728,7 @@ static void test_bad_args(void **state)
 
 static void test_other_bad_args(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_report r;
     struct tolk_audit_entry e;
     uint64_t purged;
@@ -778,7 +749,7 @@ static void test_other_bad_args(void **state)
 
 static void test_list_paging(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_audit_entry page[10];
     uint8_t prev[TOLK_AUDIT_HASH_BYTES] = {0};
     uint64_t after = 0, seen = 0;
@@ -832,7 +803,7 @@ static int child_appends(const char *path, unsigned n)
  */
 static void test_concurrent_writers(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     char err[TOLK_STORE_ERR_MAX];
     int status = -1;
     pid_t pid;
@@ -860,26 +831,45 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_golden),
         cmocka_unit_test(test_verifier_rules),
-        cmocka_unit_test_setup_teardown(test_append_1000_verify, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_edit_detail, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_edit_at, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_delete_middle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_delete_last, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_swap_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_forged_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_malformed_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_moved_anchor, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrong_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_triggers_refuse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_purge_keeps_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_purge_stops_at_recent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_purge_empty_and_single, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_purge_is_atomic, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_purge_refuses_tampered, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_bad_args, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_paging, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_1000_verify, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_edit_detail, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_edit_at, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_delete_middle, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_delete_last, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_swap_rows, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_forged_rows, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_malformed_rows, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_moved_anchor, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_key, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_triggers_refuse, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_purge_keeps_chain, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_purge_stops_at_recent, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_purge_empty_and_single, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_purge_is_atomic, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_purge_refuses_tampered, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_args, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_other_bad_args, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_list_paging, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, store_fixture_setup,
+                                        store_fixture_teardown),
     };
 
     if (sodium_init() < 0)

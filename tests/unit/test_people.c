@@ -37,35 +37,6 @@ const char *__asan_default_options(void)
     return "detect_stack_use_after_return=1";
 }
 
-struct fixture {
-    char dir[64];
-    struct tolk_store *st;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-    char path[STORE_FIXTURE_PATH_MAX];
-
-    if (f == NULL)
-        return -1;
-    if (store_fixture_open("people", f->dir, path, &f->st) != 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-
-    store_fixture_close(f->st, f->dir);
-    free(f);
-    return 0;
-}
-
 static struct tolk_audit_note note(const char *action)
 {
     struct tolk_audit_note n = {key, "account:1", action, "", "", 1000};
@@ -116,7 +87,7 @@ static int64_t account(struct tolk_store *st, const char *name, enum tolk_accoun
 
 static void test_create_get_update(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_client *c = make_client("Client A"), *got = calloc(1, sizeof(*got));
     struct tolk_audit_note created = note("client_created"), read = note("client_read");
     struct tolk_audit_note updated = note("client_updated");
@@ -159,7 +130,7 @@ static void test_create_get_update(void **state)
 
 static void test_field_rules(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_client *c = make_client("Client B");
     struct tolk_audit_note created = note("client_created");
 
@@ -188,7 +159,7 @@ static void test_field_rules(void **state)
 
 static void test_list_alias_prefix(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     const char *aliases[] = {"Amira", "amal", "Bashir", "Amin"};
     struct tolk_client_summary page[8];
     size_t n = 0;
@@ -213,7 +184,7 @@ static void test_list_alias_prefix(void **state)
 
 static void test_exclusions(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_client *c = make_client("Client C");
     int64_t interp = account(f->st, "int.one", TOLK_ROLE_INTERPRETER);
     int64_t clin = account(f->st, "clin.one", TOLK_ROLE_CLINICIAN);
@@ -243,7 +214,7 @@ static void test_exclusions(void **state)
 
 static void test_audit_failure_rolls_back(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     struct tolk_client *c = make_client("Client D"), *got = calloc(1, sizeof(*got));
     struct tolk_audit_note created = note("client_created"), read = note("client_read");
     struct tolk_audit_note updated = note("client_updated");
@@ -300,7 +271,7 @@ static struct tolk_interpreter_profile *make_profile(int64_t id, const char *cod
  */
 static void test_gender_bound_by_copy(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     static const char genders[] = {'f', 'm', 'x'};
     struct tolk_audit_note created = note("client_created"), read = note("client_read");
     struct tolk_audit_note updated = note("client_updated");
@@ -344,7 +315,7 @@ static void test_gender_bound_by_copy(void **state)
 
 static void test_interpreter_profile(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     int64_t id = account(f->st, "int.one", TOLK_ROLE_INTERPRETER);
     int64_t staff = account(f->st, "staff.one", TOLK_ROLE_STAFF);
     struct tolk_interpreter_profile *p = make_profile(id, "INT-0042");
@@ -385,7 +356,7 @@ static void test_interpreter_profile(void **state)
 
 static void test_interpreter_rules(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     int64_t id = account(f->st, "int.two", TOLK_ROLE_INTERPRETER);
     struct tolk_interpreter_profile *p = make_profile(id, "int-1");
     struct tolk_store_slot bad[1] = {{7, 0, 60}};
@@ -412,7 +383,7 @@ static void test_interpreter_rules(void **state)
 
 static void test_interpreter_slots_and_exceptions(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     int64_t id = account(f->st, "int.three", TOLK_ROLE_INTERPRETER);
     struct tolk_interpreter_profile *p = make_profile(id, "INT-3");
     struct tolk_store_slot week[3] = {{1, 0, 60}, {2, 60, 120}, {3, 120, 180}};
@@ -450,7 +421,7 @@ static void test_interpreter_slots_and_exceptions(void **state)
 /* Pages of whole profiles read as interpreter_get reads each; accounts without one skipped. */
 static void test_interpreter_profiles(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     int64_t ids[3];
     struct tolk_interpreter_profile *p, *page = calloc(4, sizeof(*page));
     struct tolk_interpreter_profile *got = calloc(1, sizeof(*got));
@@ -505,7 +476,7 @@ static void test_interpreter_profiles(void **state)
 
 static void test_clinician_profile(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     int64_t id = account(f->st, "clin.one", TOLK_ROLE_CLINICIAN);
     int64_t other = account(f->st, "int.one", TOLK_ROLE_INTERPRETER);
     struct tolk_clinician_profile p = {0}, got;
@@ -551,17 +522,28 @@ static void test_clinician_profile(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_get_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_field_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_alias_prefix, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exclusions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_audit_failure_rolls_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_interpreter_profile, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_interpreter_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_interpreter_slots_and_exceptions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_interpreter_profiles, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clinician_profile, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gender_bound_by_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_get_update, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_field_rules, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_list_alias_prefix, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_exclusions, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_audit_failure_rolls_back, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_interpreter_profile, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_interpreter_rules, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_interpreter_slots_and_exceptions, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_interpreter_profiles, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_clinician_profile, store_fixture_setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_gender_bound_by_copy, store_fixture_setup,
+                                        store_fixture_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
